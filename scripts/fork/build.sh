@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Configure (when needed) and build one build tree with ninja.
+# Usage: build.sh fork|baseline|series [NINJA-TARGET...]
+# The object folder is $FORK_BUILD/KIND/obj; the same configure options
+# for every kind, so the baseline differs from the fork only by the fork.
+. "$(dirname "$0")/lib.sh"
+
+kind=${1:-}
+shift || true
+case $kind in
+fork|baseline|series) ;;
+*) die "usage: build.sh fork|baseline|series [TARGET...]" ;;
+esac
+src=$FORK_BUILD/$kind/src
+obj=$FORK_BUILD/$kind/obj
+[ -x "$src/configure" ] || die "no $kind tree in $src: run 'make tree' first"
+
+pythonpath=$("$FORK_ROOT/scripts/fork/host-deps.sh")
+firmware=$("$FORK_ROOT/scripts/fork/firmware.sh")
+
+# All kinds share one compiler cache: same relative paths (../src/...) and
+# the same options make most of a second kind's objects cache hits.
+export CCACHE_BASEDIR=$FORK_BUILD CCACHE_NOHASHDIR=1
+export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-time_macros}
+
+configure_args=(
+    --python=/usr/bin/python3
+    --cc="ccache gcc" --host-cc="ccache gcc"
+    --target-list=ppc64-softmmu
+    --enable-kvm --enable-fdt=system --enable-capstone
+    --disable-docs --disable-user --disable-tools --disable-guest-agent
+    --disable-install-blobs
+)
+# The exact options are kept beside the objects: changed options or a lost
+# configure make this run configure again, from scratch.
+want=$(printf '%s\n' "${configure_args[@]}")
+if [ ! -f "$obj/build.ninja" ] || [ ! -f "$obj/fork-configure-args" ] ||
+   [ "$want" != "$(cat "$obj/fork-configure-args")" ]; then
+    msg "configuring $kind in $obj"
+    rm -rf "$obj"
+    mkdir -p "$obj"
+    if ! (cd "$obj" && PYTHONPATH=$pythonpath ../src/configure \
+            "${configure_args[@]}") > "$obj.configure.log" 2>&1; then
+        tail -n 30 "$obj.configure.log" | sed 's/^/    /' >&2
+        rm -rf "$obj"
+        die "configure of the $kind tree failed (above; full log in" \
+            "$obj.configure.log)"
+    fi
+    # meson runs again from ninja later (regeneration), without our
+    # environment: let the venv find the private meson by itself.
+    site=$(cd "$obj" && pyvenv/bin/python3 -c \
+        'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+    echo "$pythonpath" > "$site/qemu-power-fork-tools.pth"
+    printf '%s\n' "$want" > "$obj/fork-configure-args"
+fi
+msg "building $kind: ${*:-all}"
+ninja -C "$obj" "$@"
+# A QEMU run from its build folder looks for firmware in qemu-bundle.
+bundle=$obj/qemu-bundle/usr/local/share/qemu
+mkdir -p "$bundle"
+for f in "$firmware"/*.bin; do
+    ln -sfn "$f" "$bundle/$(basename "$f")"
+done

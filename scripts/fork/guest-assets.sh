@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# Prepare the guest of the pseries boot tests in $FORK_CACHE/guest:
+# Debian's ppc64el kernel (image, config, modules) and a busybox
+# initramfs whose /init prints "FORK-GUEST: ..." lines and powers off.
+# Writes the paths to $FORK_CACHE/guest/assets.env and prints them.
+#
+#   FORK_GUEST_OFFLINE=1  use the cache only; fail if it is incomplete
+#   FORK_GUEST_UPDATE=1   take Debian's newest packages even though the
+#                         cache is complete (by default a complete cache
+#                         is kept, so the tests' guest does not change
+#                         under them)
+# shellcheck source=scripts/fork/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+command -v cpio > /dev/null || die "cpio is missing: apt-get install cpio"
+umask 022
+dir=$FORK_CACHE/guest
+debs=$dir/debs
+manifest=$dir/manifest
+mkdir -p "$debs" "$dir/extract"
+
+# Tests may call this in parallel; a killed run leaves its .work behind.
+exec 9> "$dir/.lock"
+flock 9
+rm -rf "$dir"/.work.*
+work=$(mktemp -d "$dir/.work.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# The manifest has a line "package version sha256 file" per .deb.  Sets
+# kernel_{pkg,ver,deb} and busybox_{ver,deb}; fails unless every .deb is
+# there and intact.
+cache_ok() {
+    local pkg ver sum file
+    kernel_pkg='' busybox_ver=''
+    [ -f "$manifest" ] || return 1
+    while read -r pkg ver sum file; do
+        [ -f "$debs/$file" ] || return 1
+        if ! sha256_ok "$debs/$file" "$sum"; then
+            warn "$debs/$file is corrupt (sha256 mismatch)"
+            return 1
+        fi
+        case $pkg in
+        "$GUEST_BUSYBOX") busybox_ver=$ver busybox_deb=$file ;;
+        linux-image-*) kernel_pkg=$pkg kernel_ver=$ver kernel_deb=$file ;;
+        esac
+    done < "$manifest"
+    [ -n "$kernel_pkg" ] && [ -n "$busybox_ver" ]
+}
+
+# newest PACKAGE: sets conf and ver to the apt configuration and version
+# of the newest PACKAGE in the suites (a fix may be in any of them).
+newest() {
+    local c v
+    conf='' ver=''
+    for c in "${confs[@]}"; do
+        v=$(APT_CONFIG=$c apt-cache policy "$1" |
+            sed -n 's/^  Candidate: //p') || die "apt-cache failed on $1"
+        case $v in "" | "(none)") continue ;; esac
+        if [ -z "$ver" ] || dpkg --compare-versions "$v" gt "$ver"; then
+            conf=$c ver=$v
+        fi
+    done
+    [ -n "$ver" ] || die "Debian $GUEST_SUITE has no $GUEST_ARCH package $1"
+}
+
+# download PACKAGE: the newest one into $work/new, listed in
+# $work/manifest, checked against the sha256 of Debian's signed index.  A
+# cached file that matches is taken instead (apt-get download would take
+# any file of the right size).
+download() {
+    local sum file deb=''
+    newest "$1"
+    sum=$(APT_CONFIG=$conf apt-cache show "$1=$ver" | sed -n 's/^SHA256: //p')
+    sum=${sum%%$'\n'*}
+    [ -n "$sum" ] || die "Debian's index gives no sha256 for $1 $ver"
+    for file in "$debs/$1"_*.deb; do
+        if [ -f "$file" ] && sha256_ok "$file" "$sum"; then
+            deb=${file##*/}
+            ln "$file" "$work/new/$deb"
+        fi
+    done
+    if [ -z "$deb" ]; then
+        msg "fetching $1 $ver ($GUEST_ARCH)"
+        if ! (cd "$work/new" &&
+              APT_CONFIG=$conf apt-get -q download "$1=$ver") \
+                > "$work/log" 2>&1; then
+            sed 's/^/    /' "$work/log" >&2
+            die "cannot download $1 $ver from Debian (see above; no network?)"
+        fi
+        deb=$(cd "$work/new" && ls -- "$1"_*.deb)
+        sha256_ok "$work/new/$deb" "$sum" ||
+            die "$deb does not match the sha256 in Debian's index"
+    fi
+    printf '%s %s %s %s\n' "$1" "$ver" "$sum" "$deb" >> "$work/manifest"
+}
+
+# optional_suite SUITE MIRROR: adds SUITE to confs if its lists can be read.
+# Updates and security fixes only bring newer packages sooner: when their
+# mirror fails, go on without them rather than stop.
+optional_suite() {
+    local name=guest-$1
+    if (DEBIAN_MIRROR=$2 apt_private "$name" "$GUEST_ARCH" "deb $1 main") \
+            2> /dev/null; then
+        confs+=("$FORK_CACHE/apt/$name/apt.conf")
+    else
+        warn "cannot read the package lists of $1 (see" \
+            "$FORK_CACHE/apt/$name/update.log): going on without it"
+    fi
+}
+
+fetch() {
+    local flavour=${GUEST_KERNEL_META#linux-image-} image file
+    apt_private "guest-$GUEST_SUITE" "$GUEST_ARCH" "deb $GUEST_SUITE main"
+    confs=("$APT_CONFIG")
+    optional_suite "$GUEST_SUITE-updates" "$DEBIAN_MIRROR"
+    optional_suite "$GUEST_SUITE-security" "$DEBIAN_SECURITY_MIRROR"
+
+    newest "$GUEST_KERNEL_META"
+    image=$(APT_CONFIG=$conf apt-cache show "$GUEST_KERNEL_META=$ver" |
+        sed -n 's/^Depends: //p' | tr ',' '\n' |
+        sed -n "s/^ *\(linux-image-[^ ]*-$flavour\)\( .*\)\{0,1\}\$/\1/p")
+    image=${image%%$'\n'*}
+    case $image in
+    linux-image-"$GUEST_KERNEL_SERIES".*) ;;
+    *) die "$GUEST_KERNEL_META $ver depends on '$image', not on a" \
+           "$GUEST_KERNEL_SERIES kernel: update GUEST_KERNEL_SERIES in pins.sh" ;;
+    esac
+
+    mkdir "$work/new"
+    download "$image"
+    download "$GUEST_BUSYBOX"
+    while read -r _ _ _ file; do
+        [ "$work/new/$file" -ef "$debs/$file" ] ||
+            mv -f "$work/new/$file" "$debs/$file"
+    done < "$work/manifest"
+    mv "$work/manifest" "$manifest"
+    for file in "$debs"/*.deb; do
+        awk -v f="${file##*/}" '$4 == f { k = 1 } END { exit !k }' \
+            "$manifest" || rm -f "$file"
+    done
+}
+
+if [ "${FORK_GUEST_OFFLINE:-0}" = 1 ]; then
+    cache_ok || die "FORK_GUEST_OFFLINE=1, but $dir lacks the guest" \
+        "packages or they are damaged: run $0 once with network to fill it"
+elif [ "${FORK_GUEST_UPDATE:-0}" = 1 ] || ! cache_ok; then
+    fetch
+    cache_ok || die "the packages just fetched do not match $manifest"
+fi
+
+# unpack DEB: prints the folder DEB is unpacked in, unpacking it once.
+unpack() {
+    local out=$dir/extract/${1%.deb} tmp
+    if [ ! -d "$out" ]; then
+        msg "unpacking $1"
+        tmp=$(mktemp -d "$work/unpack.XXXXXX")
+        dpkg -x "$debs/$1" "$tmp"
+        mv "$tmp" "$out"
+    fi
+    echo "$out"
+}
+# Trees of packages no longer in the manifest go.
+for tree in "$dir"/extract/*; do
+    case ${tree##*/} in "${kernel_deb%.deb}" | "${busybox_deb%.deb}") ;;
+    *) [ ! -e "$tree" ] || rm -rf "$tree" ;;
+    esac
+done
+ktree=$(unpack "$kernel_deb")
+btree=$(unpack "$busybox_deb")
+
+release=${kernel_pkg#linux-image-}
+kernel=$ktree/boot/vmlinux-$release
+config=$ktree/boot/config-$release
+modules=$ktree/usr/lib/modules/$release
+[ -d "$modules" ] || modules=$ktree/lib/modules/$release
+for f in "$kernel" "$config" "$modules"; do
+    [ -e "$f" ] || die "$kernel_deb has no ${f#"$ktree"}"
+done
+busybox=$btree/usr/bin/busybox
+[ -f "$busybox" ] || busybox=$btree/bin/busybox
+[ -f "$busybox" ] || die "$busybox_deb has no busybox binary"
+
+# The initramfs: rebuilt every time (it is cheap), byte for byte the same
+# for the same busybox, and only replaced when it differs.
+root=$work/initramfs
+mkdir -p "$root/bin" "$root/dev" "$root/proc" "$root/sys"
+install -m 0755 "$busybox" "$root/bin/busybox"
+cat > "$root/init" <<'INIT'
+#!/bin/busybox sh
+# The boot tests match the FORK-GUEST: lines: keep them as they are.
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+echo "FORK-GUEST: booted"
+v=none
+for f in /proc/device-tree/cpus/*/cpu-version; do
+    [ -f "$f" ] && v=$(od -A n -v -t x1 "$f" | tr -d ' \n')
+    break
+done
+echo "FORK-GUEST: cpu-version=$v"
+c=$(sed -n 's/^cpu[[:space:]]*: *//p' /proc/cpuinfo | head -n 1)
+echo "FORK-GUEST: cpu=${c:-none}"
+echo "FORK-GUEST: done"
+poweroff -f
+INIT
+chmod 0755 "$root/init"
+find "$root" -exec touch -h -d "@${SOURCE_DATE_EPOCH:-0}" {} +
+(cd "$root" && find . -mindepth 1 -printf '%P\0' | LC_ALL=C sort -z |
+    cpio --quiet --null --create --format=newc --reproducible --owner=0:0) |
+    gzip -9 -n > "$work/boot-test.cpio.gz"
+initrd=$dir/boot-test.cpio.gz
+cmp -s "$work/boot-test.cpio.gz" "$initrd" ||
+    mv "$work/boot-test.cpio.gz" "$initrd"
+
+{
+    printf 'KERNEL=%q\n' "$kernel"
+    printf 'INITRD=%q\n' "$initrd"
+    printf 'KERNEL_CONFIG=%q\n' "$config"
+    printf 'MODULES=%q\n' "$modules"
+    printf 'KERNEL_PACKAGE=%q\n' "$kernel_pkg"
+    printf 'KERNEL_VERSION=%q\n' "$kernel_ver"
+    printf 'BUSYBOX_VERSION=%q\n' "$busybox_ver"
+} > "$work/assets.env"
+cmp -s "$work/assets.env" "$dir/assets.env" ||
+    mv "$work/assets.env" "$dir/assets.env"
+cat "$dir/assets.env"

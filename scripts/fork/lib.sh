@@ -1,0 +1,75 @@
+# shellcheck shell=bash
+# Shared by the fork's scripts: paths, messages and a private apt.
+
+set -euo pipefail
+
+FORK_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=scripts/fork/pins.sh
+. "$FORK_ROOT/scripts/fork/pins.sh"
+
+FORK_CACHE=${FORK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/qemu-power-fork}
+FORK_BUILD=${FORK_BUILD:-$FORK_ROOT/build}
+
+msg() { printf '==> %s\n' "$*" >&2; }
+warn() { printf 'warning: %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# apt_private NAME ARCH LINE...
+# Sets APT_CONFIG to a private apt configuration (own sources, lists and
+# archive cache under $FORK_CACHE/apt/NAME) so that the host's apt setup
+# is neither used nor changed.  Each LINE is one sources.list entry without
+# the options, e.g. "deb-src trixie main".  Refreshes the lists when they
+# are older than a day, or always with FORK_APT_REFRESH=1.
+apt_private() {
+    local name=$1 arch=$2 dir line type rest
+    shift 2
+    dir=$FORK_CACHE/apt/$name
+    mkdir -p "$dir/lists/partial" "$dir/archives/partial" "$dir/empty"
+    : > "$dir/sources.list.new"
+    for line in "$@"; do
+        type=${line%% *}
+        rest=${line#* }
+        printf '%s [signed-by=%s arch=%s] %s %s\n' "$type" "$DEBIAN_KEYRING" \
+            "$arch" "$DEBIAN_MIRROR" "$rest" >> "$dir/sources.list.new"
+    done
+    cat > "$dir/apt.conf" <<CONF
+Dir::Etc::sourcelist "$dir/sources.list";
+Dir::Etc::sourceparts "$dir/empty";
+Dir::Etc::parts "$dir/empty";
+Dir::Etc::preferencesparts "$dir/empty";
+Dir::State::Lists "$dir/lists";
+Dir::State::status "/dev/null";
+Dir::Cache "$dir";
+Dir::Cache::archives "$dir/archives";
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+APT::Architecture "$arch";
+APT::Architectures { "$arch"; };
+APT::Sandbox::User "root";
+CONF
+    export APT_CONFIG=$dir/apt.conf
+    if [ ! -f "$dir/sources.list" ] ||
+       ! cmp -s "$dir/sources.list" "$dir/sources.list.new"; then
+        mv "$dir/sources.list.new" "$dir/sources.list"
+        rm -f "$dir/updated"
+    else
+        rm -f "$dir/sources.list.new"
+    fi
+    if [ "${FORK_APT_REFRESH:-0}" = 1 ] || [ ! -f "$dir/updated" ] ||
+       [ -n "$(find "$dir/updated" -mmin +1440)" ]; then
+        msg "apt: reading the package lists for $name"
+        if ! apt-get -q -o APT::Update::Error-Mode=any update \
+               > "$dir/update.log" 2>&1; then
+            sed 's/^/    /' "$dir/update.log" >&2
+            die "cannot read Debian's package lists for $name (no network?);" \
+                "see above.  On an offline machine, fill $FORK_CACHE first" \
+                "or pass the files explicitly (./configure --help)."
+        fi
+        touch "$dir/updated"
+    fi
+}
+
+# sha256_ok FILE SUM
+sha256_ok() {
+    [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$2" ]
+}
