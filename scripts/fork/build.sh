@@ -58,6 +58,6 @@ ninja -C "$obj" "$@"
 # A QEMU run from its build folder looks for firmware in qemu-bundle.
 bundle=$obj/qemu-bundle/usr/local/share/qemu
 mkdir -p "$bundle"
-for f in "$firmware"/*.bin; do
-    ln -sfn "$f" "$bundle/$(basename "$f")"
+for f in "$firmware"/*; do
+    [ "${f##*/}" = manifest ] || ln -sfn "$f" "$bundle/${f##*/}"
 done
