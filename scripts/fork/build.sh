@@ -55,9 +55,13 @@ if [ ! -f "$obj/build.ninja" ] || [ ! -f "$obj/fork-configure-args" ] ||
 fi
 msg "building $kind: ${*:-all}"
 ninja -C "$obj" "$@"
-# A QEMU run from its build folder looks for firmware in qemu-bundle.
+# A QEMU run from its build folder looks for firmware in qemu-bundle:
+# the blobs of the tarball first, then Debian's built firmware.
 bundle=$obj/qemu-bundle/usr/local/share/qemu
 mkdir -p "$bundle"
+for f in "$src"/pc-bios/*; do
+    [ -f "$f" ] && ln -sfn "$f" "$bundle/${f##*/}"
+done
 for f in "$firmware"/*; do
     [ "${f##*/}" = manifest ] || ln -sfn "$f" "$bundle/${f##*/}"
 done

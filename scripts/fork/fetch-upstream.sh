@@ -39,7 +39,9 @@ if [ -f "$cached" ]; then
 fi
 
 apt_private upstream-src "$(dpkg --print-architecture)" \
-    "deb-src $UPSTREAM_SUITE main" "deb-src $UPSTREAM_SUITE-updates main"
+    "deb-src $UPSTREAM_SUITE main" "deb-src $UPSTREAM_SUITE-updates main" ||
+    die "cannot fetch upstream: get $UPSTREAM_TARBALL (sha256" \
+        "$UPSTREAM_SHA256) elsewhere and run ./configure --upstream-tarball=PATH"
 msg "fetching upstream: Debian source package $UPSTREAM_PACKAGE $UPSTREAM_VERSION"
 work=$(mktemp -d "$dir/fetch.XXXXXX")
 trap 'rm -rf "$work"' EXIT

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Fetch the firmware that pseries guests and the ppc64 qtests load: the
 # +ds tarball has no binary firmware, and none is kept in the repository.
-# slof.bin, vof.bin and skiboot.lid come from qemu-system-data of the
-# pinned release; VGA BIOS (pseries has a VGA by default) from seabios;
-# NIC option ROMs from ipxe-qemu.  Prints the firmware folder (for -L)
+# slof.bin, vof.bin, skiboot.lid and the other machines' firmware (the
+# qtests start them all) come from qemu-system-data of the pinned release;
+# VGA BIOS (pseries has a VGA by default) from seabios; NIC option ROMs
+# from ipxe-qemu.  Prints the firmware folder (for -L)
 # on stdout.
 . "$(dirname "$0")/lib.sh"
 
 # package  version (empty: the suite's)  files, as globs in the package
 firmware_sources=(
-    "$FIRMWARE_PACKAGE|$UPSTREAM_VERSION|/usr/share/qemu/slof.bin /usr/share/qemu/vof.bin /usr/share/qemu/skiboot.lid"
+    "$FIRMWARE_PACKAGE|$UPSTREAM_VERSION|/usr/share/qemu/*"
     "seabios||/usr/share/seabios/vgabios*.bin"
     "ipxe-qemu||/usr/share/qemu/efi-*.rom /usr/share/qemu/pxe-*.rom"
 )
@@ -19,7 +20,9 @@ dir=$FORK_CACHE/firmware/${UPSTREAM_VERSION#*:}
 [ -f "$dir/manifest" ] && { echo "$dir"; exit 0; }
 
 apt_private firmware "$(dpkg --print-architecture)" \
-    "deb $FIRMWARE_SUITE main" "deb $FIRMWARE_SUITE-updates main"
+    "deb $FIRMWARE_SUITE main" "deb $FIRMWARE_SUITE-updates main" ||
+    die "cannot fetch the pseries firmware; connect the machine to" \
+        "Debian's archive and retry"
 mkdir -p "$FORK_CACHE/firmware"
 work=$(mktemp -d "$FORK_CACHE/firmware/fetch.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -39,6 +42,7 @@ for entry in "${firmware_sources[@]}"; do
         found=0
         for f in "$work/root"$glob; do
             [ -e "$f" ] || [ -L "$f" ] || continue
+            [ -d "$f" ] && continue
             target=$(readlink -f "$f")
             # Absolute links inside a package point into the package.
             case $target in

@@ -110,7 +110,9 @@ optional_suite() {
 
 fetch() {
     local flavour=${GUEST_KERNEL_META#linux-image-} image file
-    apt_private "guest-$GUEST_SUITE" "$GUEST_ARCH" "deb $GUEST_SUITE main"
+    apt_private "guest-$GUEST_SUITE" "$GUEST_ARCH" "deb $GUEST_SUITE main" ||
+        die "cannot fetch the guest kernel and busybox; connect the" \
+            "machine to Debian's archive and retry"
     confs=("$APT_CONFIG")
     optional_suite "$GUEST_SUITE-updates" "$DEBIAN_MIRROR"
     optional_suite "$GUEST_SUITE-security" "$DEBIAN_SECURITY_MIRROR"

@@ -12,6 +12,9 @@ host_packages=(
     flex bison device-tree-compiler
     dpkg-dev cpio gzip
 )
+# FORK_EXTRA_PACKAGES: more Debian packages to install along (space-separated).
+read -r -a extra <<< "${FORK_EXTRA_PACKAGES:-}"
+host_packages+=("${extra[@]}")
 
 missing=()
 for p in "${host_packages[@]}"; do
@@ -44,7 +47,9 @@ fi
 tools=$FORK_CACHE/tools/$TOOLS_SUITE
 stamp=$tools/unpacked
 if [ ! -f "$stamp" ]; then
-    apt_private tools "$(dpkg --print-architecture)" "deb $TOOLS_SUITE main"
+    apt_private tools "$(dpkg --print-architecture)" "deb $TOOLS_SUITE main" ||
+        die "cannot fetch $TOOLS_PACKAGES (meson >= $MESON_MIN_VERSION for" \
+            "QEMU's build); connect the machine to Debian's archive and retry"
     msg "fetching $TOOLS_PACKAGES from $TOOLS_SUITE"
     mkdir -p "$FORK_CACHE/tools"
     work=$(mktemp -d "$FORK_CACHE/tools/fetch.XXXXXX")

@@ -19,7 +19,8 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 # archive cache under $FORK_CACHE/apt/NAME) so that the host's apt setup
 # is neither used nor changed.  Each LINE is one sources.list entry without
 # the options, e.g. "deb-src trixie main".  Refreshes the lists when they
-# are older than a day, or always with FORK_APT_REFRESH=1.
+# are older than a day, or always with FORK_APT_REFRESH=1.  Fails, with a
+# warning, when the lists cannot be read: the caller says what to do.
 apt_private() {
     local name=$1 arch=$2 dir line type rest
     shift 2
@@ -60,10 +61,10 @@ CONF
         msg "apt: reading the package lists for $name"
         if ! apt-get -q -o APT::Update::Error-Mode=any update \
                > "$dir/update.log" 2>&1; then
-            sed 's/^/    /' "$dir/update.log" >&2
-            die "cannot read Debian's package lists for $name (no network?);" \
-                "see above.  On an offline machine, fill $FORK_CACHE first" \
-                "or pass the files explicitly (./configure --help)."
+            grep '^E:' "$dir/update.log" | sed 's/^/    /' >&2
+            warn "cannot read Debian's package lists for $name from" \
+                 "$DEBIAN_MIRROR (no network?)"
+            return 1
         fi
         touch "$dir/updated"
     fi

@@ -1,0 +1,53 @@
+# The fork's driver.  Upstream QEMU's own build runs in build/fork/obj
+# (meson + ninja); this file lays the trees and runs the suites.
+
+SHELL := /bin/bash
+FORK := scripts/fork
+
+-include config.mak
+
+.PHONY: all build tree refresh-patches baseline run check check-unit \
+	check-qtest check-functional check-patches check-scripts clean \
+	distclean help
+
+all: build
+
+config.mak:
+	./configure
+
+build: tree
+	$(FORK)/build.sh fork qemu-system-ppc64
+
+tree: config.mak
+	$(FORK)/tree.sh fork $(UPSTREAM_TARBALL_ARG) $(if $(FORCE),--force)
+
+refresh-patches:
+	$(FORK)/refresh-patches.sh
+
+baseline: config.mak
+	$(FORK)/tree.sh baseline $(UPSTREAM_TARBALL_ARG)
+	$(FORK)/build.sh baseline qemu-system-ppc64
+
+run: build
+	$(FORK)/run.sh
+
+check: config.mak
+	$(FORK)/check.sh
+
+check-unit check-qtest check-functional check-patches check-scripts: config.mak
+	$(FORK)/check.sh $(@:check-%=%)
+
+clean:
+	rm -rf build/fork/obj build/baseline/obj build/series
+
+distclean:
+	rm -rf build config.mak
+
+help:
+	@echo "make             build qemu-system-ppc64 (build/fork/obj)"
+	@echo "make run         build, then boot a pseries guest under TCG"
+	@echo "make check       every suite; or check-unit, check-qtest,"
+	@echo "                 check-functional, check-patches, check-scripts"
+	@echo "make baseline    unpatched upstream from the same tarball"
+	@echo "make tree        lay build/fork/src again (FORCE=1 drops its work)"
+	@echo "make refresh-patches  write patches/ from build/fork/src commits"

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Run the fork's test suites and end with one line
+# "N passed, N failed, N skipped" summing them all.
+# Usage: check.sh [unit] [qtest] [functional] [patches] [scripts]
+# (all of them by default, in that order).
+. "$(dirname "$0")/lib.sh"
+
+suites=("$@")
+[ ${#suites[@]} -gt 0 ] || suites=(scripts patches unit qtest functional)
+obj=$FORK_BUILD/fork/obj
+logs=$FORK_BUILD/check
+mkdir -p "$logs"
+passed=0 failed=0 skipped=0
+# [config.mak] carries the tarball option of ./configure to the scripts.
+if [ -f "$FORK_ROOT/config.mak" ]; then
+    UPSTREAM_TARBALL_ARG=$(sed -n 's/^UPSTREAM_TARBALL_ARG := //p' "$FORK_ROOT/config.mak")
+    export UPSTREAM_TARBALL_ARG
+fi
+
+# count_meson LOG: add meson's summary of LOG to the totals; a log with no
+# summary (the build failed) counts as one failure.
+count_meson() {
+    local log=$1 ok fail skip
+    if ! grep -q '^Ok:' "$log"; then
+        failed=$((failed + 1))
+        echo "    (no test summary: the build or the runner failed; see $log)"
+        return
+    fi
+    ok=$(awk '/^Ok:/ {n += $2} /^Expected Fail:/ {n += $3} END {print n + 0}' "$log")
+    fail=$(awk '/^Fail:/ || /^Timeout:/ {n += $2} /^Unexpected Pass:/ {n += $3} END {print n + 0}' "$log")
+    skip=$(awk '/^Skipped:/ {n += $2} END {print n + 0}' "$log")
+    passed=$((passed + ok)) failed=$((failed + fail)) skipped=$((skipped + skip))
+}
+
+# count_tap LOG: add the "ok"/"not ok" lines of a TAP LOG to the totals.
+count_tap() {
+    local log=$1
+    passed=$((passed + $(grep -c -E '^ok [0-9]+' "$log" || true)))
+    failed=$((failed + $(grep -c -E '^not ok [0-9]+' "$log" || true)))
+    if ! grep -q -E '^1\.\.[0-9]+' "$log"; then
+        failed=$((failed + 1))
+        echo "    (the suite stopped early; see $log)"
+    fi
+}
+
+# run_suite NAME LOG COMMAND...: run, show the output, keep it in LOG.
+run_suite() {
+    local name=$1 log=$2
+    shift 2
+    msg "suite $name"
+    "$@" 2>&1 | tee "$log" || true
+}
+
+meson_suite() {
+    local name=$1
+    "$FORK_ROOT/scripts/fork/build.sh" fork > "$logs/$name-build.log" 2>&1 ||
+        { tail -n 30 "$logs/$name-build.log"; echo "build for $name failed"; return 1; }
+    (cd "$obj" && pyvenv/bin/meson test --no-rebuild --num-processes 2 \
+        --print-errorlogs --suite "$name")
+}
+
+for suite in "${suites[@]}"; do
+    case $suite in
+    scripts)
+        run_suite scripts "$logs/scripts.log" "$FORK_ROOT/tests/fork/scripts-test.sh"
+        count_tap "$logs/scripts.log" ;;
+    patches)
+        run_suite patches "$logs/patches.log" "$FORK_ROOT/scripts/fork/check-patches.sh"
+        count_tap "$logs/patches.log" ;;
+    unit)
+        "$FORK_ROOT/scripts/fork/tree.sh" fork ${UPSTREAM_TARBALL_ARG:+"$UPSTREAM_TARBALL_ARG"}
+        run_suite unit "$logs/unit.log" meson_suite unit
+        count_meson "$logs/unit.log" ;;
+    qtest)
+        "$FORK_ROOT/scripts/fork/tree.sh" fork ${UPSTREAM_TARBALL_ARG:+"$UPSTREAM_TARBALL_ARG"}
+        run_suite qtest "$logs/qtest.log" meson_suite qtest-ppc64
+        count_meson "$logs/qtest.log" ;;
+    functional)
+        "$FORK_ROOT/scripts/fork/tree.sh" fork ${UPSTREAM_TARBALL_ARG:+"$UPSTREAM_TARBALL_ARG"}
+        "$FORK_ROOT/scripts/fork/guest-assets.sh" > /dev/null
+        # The fork is compared with upstream built from the same tarball.
+        "$FORK_ROOT/scripts/fork/tree.sh" baseline ${UPSTREAM_TARBALL_ARG:+"$UPSTREAM_TARBALL_ARG"}
+        "$FORK_ROOT/scripts/fork/build.sh" baseline qemu-system-ppc64 \
+            > "$logs/baseline-build.log" 2>&1 ||
+            { tail -n 30 "$logs/baseline-build.log"; die "the baseline build failed"; }
+        export FORK_BASELINE_QEMU=$FORK_BUILD/baseline/obj/qemu-system-ppc64
+        run_suite functional "$logs/functional.log" meson_suite func-ppc64
+        count_meson "$logs/functional.log" ;;
+    *) die "check.sh: unknown suite '$suite' (unit, qtest, functional, patches, scripts)" ;;
+    esac
+done
+
+echo
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ]
