@@ -7,8 +7,8 @@ FORK := scripts/fork
 -include config.mak
 
 .PHONY: all build tree refresh-patches baseline run check check-unit \
-	check-qtest check-functional check-patches check-scripts clean \
-	distclean help
+	check-qtest check-functional check-patches check-scripts install \
+	clean distclean help
 
 all: build
 
@@ -37,6 +37,9 @@ check: config.mak
 check-unit check-qtest check-functional check-patches check-scripts: config.mak
 	$(FORK)/check.sh $(@:check-%=%)
 
+install: build
+	$(FORK)/install.sh "$(PREFIX)"
+
 clean:
 	rm -rf build/fork/obj build/baseline/obj build/series
 
@@ -49,5 +52,6 @@ help:
 	@echo "make check       every suite; or check-unit, check-qtest,"
 	@echo "                 check-functional, check-patches, check-scripts"
 	@echo "make baseline    unpatched upstream from the same tarball"
+	@echo "make install PREFIX=DIR  binary and firmware into DIR/bin, DIR/share"
 	@echo "make tree        lay build/fork/src again (FORCE=1 drops its work)"
 	@echo "make refresh-patches  write patches/ from build/fork/src commits"

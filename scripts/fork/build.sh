@@ -27,7 +27,7 @@ configure_args=(
     --python=/usr/bin/python3
     --cc="ccache gcc" --host-cc="ccache gcc"
     --target-list=ppc64-softmmu
-    --enable-kvm --enable-fdt=system --enable-capstone
+    --enable-kvm --enable-fdt=system --enable-capstone --enable-slirp
     --disable-docs --disable-user --disable-tools --disable-guest-agent
     --disable-install-blobs
 )

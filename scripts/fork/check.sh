@@ -17,19 +17,18 @@ if [ -f "$FORK_ROOT/config.mak" ]; then
     export UPSTREAM_TARBALL_ARG
 fi
 
-# count_meson LOG: add meson's summary of LOG to the totals; a log with no
-# summary (the build failed) counts as one failure.
+# count_meson LOG: add the checks of the last meson run to the totals; a
+# log with no meson summary (the build failed) counts as one failure.
 count_meson() {
-    local log=$1 ok fail skip
+    local log=$1 p f s
     if ! grep -q '^Ok:' "$log"; then
         failed=$((failed + 1))
         echo "    (no test summary: the build or the runner failed; see $log)"
         return
     fi
-    ok=$(awk '/^Ok:/ {n += $2} /^Expected Fail:/ {n += $3} END {print n + 0}' "$log")
-    fail=$(awk '/^Fail:/ || /^Timeout:/ {n += $2} /^Unexpected Pass:/ {n += $3} END {print n + 0}' "$log")
-    skip=$(awk '/^Skipped:/ {n += $2} END {print n + 0}' "$log")
-    passed=$((passed + ok)) failed=$((failed + fail)) skipped=$((skipped + skip))
+    read -r p f s < <("$FORK_ROOT/scripts/fork/count-meson-results.py" \
+        "$obj/meson-logs/testlog.json")
+    passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 }
 
 # count_tap LOG: add the "ok"/"not ok" lines of a TAP LOG to the totals.

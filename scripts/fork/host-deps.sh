@@ -10,7 +10,8 @@ host_packages=(
     python3 python3-venv python3-setuptools
     libglib2.0-dev libpixman-1-dev libfdt-dev libcapstone-dev zlib1g-dev
     flex bison device-tree-compiler
-    dpkg-dev cpio gzip
+    libslirp-dev
+    dpkg-dev cpio gzip ncat xorriso
 )
 # FORK_EXTRA_PACKAGES: more Debian packages to install along (space-separated).
 read -r -a extra <<< "${FORK_EXTRA_PACKAGES:-}"
