@@ -53,8 +53,10 @@ while read -r p; do
 done < <(series_list)
 while read -r f; do
     case $f in
+    # Relative paths: checkpatch's rules depend on where a file lives.
     *.c|*.h) check "checkpatch: $f" \
-                 perl "$checkpatch" --no-tree --terse -f "$FORK_ROOT/$f" ;;
+                 bash -c 'cd "$1" && perl "$2" --no-tree --terse -f "$3"' \
+                 - "$FORK_ROOT" "$checkpatch" "$f" ;;
     esac
 done < <(fork_files)
 

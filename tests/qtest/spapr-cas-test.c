@@ -1,0 +1,215 @@
+/*
+ * QTest testcase for ibm,client-architecture-support (KVMPPC_H_CAS)
+ *
+ * Drives CAS through the "hcall" qtest command with architecture vectors
+ * written into guest memory, and reads the compat mode it chose from the
+ * device tree that CAS hands back.  Under TCG every compat mode the CPU
+ * allows is taken; the accelerator refusing one needs KVM HV, and that
+ * decision is covered by tests/unit/test-spapr-cas-policy.c.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/bswap.h"
+#include <libfdt.h>
+#include "libqtest.h"
+
+#define H_SUCCESS 0
+#define H_HARDWARE (-1)
+#define H_PARAMETER (-4)
+#define KVMPPC_H_CAS 0xf002
+
+#define VEC_ADDR 0x2000000
+#define FDT_BUF_ADDR 0x3000000
+#define FDT_BUF_SIZE 0x100000
+/* SpaprDeviceTreeUpdateHeader precedes the tree in the buffer. */
+#define FDT_UPDATE_HEADER_SIZE 4
+/* The PVR table may have 512 entries; a longer one is cut there. */
+#define PVR_TABLE_MAX 512
+
+#define PVR_POWER11_RAW 0x00821200
+#define PVR_LOGICAL_POWER9 0x0f000005
+#define PVR_LOGICAL_POWER10 0x0f000006
+#define PVR_LOGICAL_POWER11 0x0f000007
+
+typedef struct PvrEntry {
+    uint32_t mask;
+    uint32_t pvr;
+} PvrEntry;
+
+static const PvrEntry lists_all[] = {
+    { 0xffff0000, 0x00820000 },         /* Power11, raw */
+    { 0xffffffff, PVR_LOGICAL_POWER11 },
+    { 0xffffffff, PVR_LOGICAL_POWER10 },
+    { 0xffffffff, PVR_LOGICAL_POWER9 },
+};
+static const PvrEntry lists_raw_only[] = {
+    { 0xffff0000, 0x00820000 },
+};
+static const PvrEntry lists_power11_only[] = {
+    { 0xffffffff, PVR_LOGICAL_POWER11 },
+};
+
+static void append_be32(GByteArray *vec, uint32_t value)
+{
+    uint32_t be = cpu_to_be32(value);
+
+    g_byte_array_append(vec, (const guint8 *)&be, sizeof(be));
+}
+
+/* The PVR table, its terminator, then option vectors 1 to 5. */
+static void append_pvr_table(GByteArray *vec, const PvrEntry *pvrs, int n,
+                             bool terminated)
+{
+    static const guint8 option_vectors[] = {
+        5 - 1,                              /* five vectors */
+        3 - 1, 0x00, 0xff, 0xc0,            /* 1: ISA 2.00 to 3.1 */
+        1 - 1, 0x00,                        /* 2 */
+        1 - 1, 0x00,                        /* 3 */
+        1 - 1, 0x00,                        /* 4 */
+        8 - 1, 0, 0, 0, 0, 0, 0, 0, 0,      /* 5: hash MMU, XICS */
+    };
+    int i;
+
+    for (i = 0; i < n; i++) {
+        append_be32(vec, pvrs[i].mask);
+        append_be32(vec, pvrs[i].pvr);
+    }
+    if (terminated) {
+        append_be32(vec, 0xfffffffe);
+        append_be32(vec, 0x0f000001);
+        g_byte_array_append(vec, option_vectors, sizeof(option_vectors));
+    }
+}
+
+static int64_t cas(QTestState *qts, uint64_t vec_addr, const PvrEntry *pvrs,
+                   int n, bool terminated)
+{
+    g_autoptr(GByteArray) vec = g_byte_array_new();
+    const uint64_t args[] = { vec_addr, FDT_BUF_ADDR, FDT_BUF_SIZE };
+
+    append_pvr_table(vec, pvrs, n, terminated);
+    if (vec->len) {
+        qtest_memwrite(qts, vec_addr, vec->data, vec->len);
+    }
+    return qtest_hcall(qts, 0, KVMPPC_H_CAS, ARRAY_SIZE(args), args, NULL);
+}
+
+/* cpu-version of the first CPU in the tree that CAS wrote back. */
+static uint32_t cas_cpu_version(QTestState *qts)
+{
+    uint64_t fdt_addr = FDT_BUF_ADDR + FDT_UPDATE_HEADER_SIZE;
+    uint32_t header[2];
+    g_autofree void *fdt = NULL;
+    const fdt32_t *version;
+    uint32_t size;
+    int node, len;
+
+    qtest_memread(qts, fdt_addr, header, sizeof(header));
+    size = be32_to_cpu(header[1]);
+    g_assert_cmpuint(size, <=, FDT_BUF_SIZE - FDT_UPDATE_HEADER_SIZE);
+    fdt = g_malloc(size);
+    qtest_memread(qts, fdt_addr, fdt, size);
+    g_assert_cmpint(fdt_check_header(fdt), ==, 0);
+
+    node = fdt_node_offset_by_prop_value(fdt, -1, "device_type", "cpu",
+                                         sizeof("cpu"));
+    g_assert_cmpint(node, >=, 0);
+    version = fdt_getprop(fdt, node, "cpu-version", &len);
+    g_assert_nonnull(version);
+    g_assert_cmpint(len, ==, sizeof(*version));
+    return fdt32_to_cpu(*version);
+}
+
+typedef struct CasCase {
+    const char *name;
+    const char *args;
+    const PvrEntry *pvrs;
+    int n;
+    int64_t rc;
+    uint32_t cpu_version;
+} CasCase;
+
+static const CasCase cas_cases[] = {
+    {
+        .name = "power11/best-listed", .args = "-cpu power11",
+        .pvrs = lists_all, .n = ARRAY_SIZE(lists_all),
+        .rc = H_SUCCESS, .cpu_version = PVR_LOGICAL_POWER11,
+    }, {
+        .name = "power11/max-compat-power10",
+        .args = "-cpu power11 -M max-cpu-compat=power10",
+        .pvrs = lists_all, .n = ARRAY_SIZE(lists_all),
+        .rc = H_SUCCESS, .cpu_version = PVR_LOGICAL_POWER10,
+    }, {
+        .name = "power11/raw-only", .args = "-cpu power11",
+        .pvrs = lists_raw_only, .n = ARRAY_SIZE(lists_raw_only),
+        .rc = H_SUCCESS, .cpu_version = PVR_POWER11_RAW,
+    }, {
+        /* max-cpu-compat rules raw mode out (upstream's rule) */
+        .name = "power11/raw-only-but-max-compat",
+        .args = "-cpu power11 -M max-cpu-compat=power10",
+        .pvrs = lists_raw_only, .n = ARRAY_SIZE(lists_raw_only),
+        .rc = H_HARDWARE,
+    }, {
+        .name = "power10/no-acceptable-pvr", .args = "-cpu power10",
+        .pvrs = lists_power11_only, .n = ARRAY_SIZE(lists_power11_only),
+        .rc = H_HARDWARE,
+    },
+};
+
+static void test_cas(const void *data)
+{
+    const CasCase *c = data;
+    QTestState *qts = qtest_initf("-M pseries %s", c->args);
+
+    g_assert_cmpint(cas(qts, VEC_ADDR, c->pvrs, c->n, true), ==, c->rc);
+    if (c->rc == H_SUCCESS) {
+        g_assert_cmphex(cas_cpu_version(qts), ==, c->cpu_version);
+    }
+    qtest_qmp_assert_success(qts, "{ 'execute': 'query-status' }");
+    qtest_quit(qts);
+}
+
+/* A table with no terminator within its 512 entries, then garbage. */
+static void test_unterminated_table(void)
+{
+    QTestState *qts = qtest_init("-M pseries -cpu power11");
+    PvrEntry *pvrs = g_new(PvrEntry, PVR_TABLE_MAX);
+    int i;
+
+    for (i = 0; i < PVR_TABLE_MAX; i++) {
+        pvrs[i] = (PvrEntry) { 0xffffffff, PVR_LOGICAL_POWER10 };
+    }
+    g_assert_cmpint(cas(qts, VEC_ADDR, pvrs, PVR_TABLE_MAX, false),
+                    ==, H_PARAMETER);
+    qtest_qmp_assert_success(qts, "{ 'execute': 'query-status' }");
+    g_free(pvrs);
+    qtest_quit(qts);
+}
+
+/* A vector outside guest RAM reads as nothing usable. */
+static void test_vector_outside_ram(void)
+{
+    QTestState *qts = qtest_init("-M pseries -cpu power11 -m 512M");
+
+    g_assert_cmpint(cas(qts, 0x7000000000ULL, NULL, 0, false), <, 0);
+    qtest_qmp_assert_success(qts, "{ 'execute': 'query-status' }");
+    qtest_quit(qts);
+}
+
+int main(int argc, char **argv)
+{
+    int i;
+
+    g_test_init(&argc, &argv, NULL);
+    for (i = 0; i < ARRAY_SIZE(cas_cases); i++) {
+        g_autofree char *path = g_strdup_printf("spapr/cas/%s",
+                                                cas_cases[i].name);
+
+        qtest_add_data_func(path, &cas_cases[i], test_cas);
+    }
+    qtest_add_func("spapr/cas/unterminated-table", test_unterminated_table);
+    qtest_add_func("spapr/cas/vector-outside-ram", test_vector_outside_ram);
+    return g_test_run();
+}
