@@ -66,8 +66,12 @@ if [ "$build" = 1 ]; then
         subject=$(git_quiet -C "$src" log -1 --format=%s "$c")
         git_quiet -C "$src" checkout -q --detach "$c"
         msg "series: building '$subject'"
-        check "builds on its own: $subject" \
-            "$FORK_ROOT/scripts/fork/build.sh" series
+        if "$FORK_ROOT/scripts/fork/build.sh" series 2>&1 |
+                ninja_progress | sed 's/^/# /'; then
+            ok "builds on its own: $subject"
+        else
+            not_ok "builds on its own: $subject"
+        fi
     done
     git_quiet -C "$src" checkout -q --detach "$head"
 fi

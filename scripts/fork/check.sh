@@ -52,8 +52,8 @@ run_suite() {
 
 meson_suite() {
     local name=$1
-    "$FORK_ROOT/scripts/fork/build.sh" fork > "$logs/$name-build.log" 2>&1 ||
-        { tail -n 30 "$logs/$name-build.log"; echo "build for $name failed"; return 1; }
+    "$FORK_ROOT/scripts/fork/build.sh" fork 2>&1 | tee "$logs/$name-build.log" |
+        ninja_progress || { echo "build for $name failed"; return 1; }
     (cd "$obj" && pyvenv/bin/meson test --no-rebuild --num-processes 2 \
         --print-errorlogs --suite "$name")
 }
@@ -79,9 +79,9 @@ for suite in "${suites[@]}"; do
         "$FORK_ROOT/scripts/fork/guest-assets.sh" > /dev/null
         # The fork is compared with upstream built from the same tarball.
         "$FORK_ROOT/scripts/fork/tree.sh" baseline ${UPSTREAM_TARBALL_ARG:+"$UPSTREAM_TARBALL_ARG"}
-        "$FORK_ROOT/scripts/fork/build.sh" baseline qemu-system-ppc64 \
-            > "$logs/baseline-build.log" 2>&1 ||
-            { tail -n 30 "$logs/baseline-build.log"; die "the baseline build failed"; }
+        "$FORK_ROOT/scripts/fork/build.sh" baseline qemu-system-ppc64 2>&1 |
+            tee "$logs/baseline-build.log" | ninja_progress ||
+            die "the baseline build failed"
         export FORK_BASELINE_QEMU=$FORK_BUILD/baseline/obj/qemu-system-ppc64
         run_suite functional "$logs/functional.log" meson_suite func-ppc64
         count_meson "$logs/functional.log" ;;

@@ -70,6 +70,13 @@ CONF
     fi
 }
 
+# ninja_progress: ninja's output, its progress lines thinned to one in 200
+# (a cold build has thousands), everything else (errors) as it comes.
+ninja_progress() {
+    awk '/^\[[0-9]+\/[0-9]+\] / { if (++n % 200 == 0) print; fflush(); next }
+         { print; fflush() }'
+}
+
 # sha256_ok FILE SUM
 sha256_ok() {
     [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$2" ]
