@@ -1,0 +1,61 @@
+/*
+ * The compatibility modes a KVM host can run its guests in
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef TARGET_PPC_HOST_COMPAT_H
+#define TARGET_PPC_HOST_COMPAT_H
+
+/*
+ * A set of compat modes, as KVM_PPC_GET_COMPAT_CAPS and PAPR's
+ * H_GUEST_GET_CAPABILITIES number them: IBM bit numbering, bit 0 being
+ * the most significant.
+ */
+#define HOST_COMPAT_POWER9  (1ULL << (63 - 1))
+#define HOST_COMPAT_POWER10 (1ULL << (63 - 2))
+#define HOST_COMPAT_POWER11 (1ULL << (63 - 3))
+#define HOST_COMPAT_ALL (HOST_COMPAT_POWER9 | HOST_COMPAT_POWER10 | \
+                         HOST_COMPAT_POWER11)
+
+/* Where the host's modes were learnt. */
+typedef enum HostCompatSource {
+    HOST_COMPAT_SOURCE_NONE,        /* unknown: raw mode assumed */
+    HOST_COMPAT_SOURCE_IOCTL,       /* KVM_PPC_GET_COMPAT_CAPS */
+    HOST_COMPAT_SOURCE_DT,          /* cpu-version in the device tree */
+} HostCompatSource;
+
+const char *host_compat_source_name(HostCompatSource source);
+
+/* The known modes of KVM's answer; 0 if none (unknown). */
+uint64_t host_compat_from_caps(uint64_t compat_capabilities);
+
+/*
+ * The modes implied by a CPU node's cpu-version property (@len bytes,
+ * big endian): a logical PVR means that mode and the older ones; a raw
+ * PVR, or anything else, tells nothing (0).
+ */
+uint64_t host_compat_from_cpu_version(const void *prop, size_t len);
+
+/*
+ * The modes of the CPUs under @cpus_dir (a device tree as a directory,
+ * like /proc/device-tree/cpus): those that every CPU node can run; 0 if
+ * no CPU node tells.
+ */
+uint64_t host_compat_from_dt(const char *cpus_dir);
+
+/* The logical PVR of the newest mode of @modes; 0 if empty. */
+uint32_t host_compat_max_pvr(uint64_t modes);
+
+/* "power9, power10"; free with g_free(). */
+char *host_compat_names(uint64_t modes);
+
+/*
+ * The max-cpu-compat a guest gets on a host that runs @modes, given the
+ * user's @requested one (0: none).  Fails when @requested is newer than
+ * the host can run.
+ */
+bool host_compat_max_for_guest(uint64_t modes, uint32_t requested,
+                               uint32_t *max_compat, Error **errp);
+
+#endif /* TARGET_PPC_HOST_COMPAT_H */
