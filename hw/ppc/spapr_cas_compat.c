@@ -11,6 +11,7 @@
 #include "hw/ppc/spapr_cas_compat.h"
 #include "hw/ppc/spapr_cas_policy.h"
 #include "kvm_ppc.h"
+#include "kvm-compat.h"
 #include "target/ppc/cpu.h"
 #include "trace.h"
 
@@ -41,6 +42,7 @@ bool spapr_cas_set_compat(PowerPCCPU *cpu, uint32_t cas_pvr,
     SpaprCasCompatAction action;
     SpaprCasRefusal refusal;
     g_autofree char *msg = NULL;
+    g_autofree char *host_modes = NULL;
 
     if (ppc_set_compat_all(cas_pvr, &local_err) < 0) {
         set = accel_has_compat_modes() ? SPAPR_CAS_COMPAT_SET_REFUSED :
@@ -63,6 +65,7 @@ bool spapr_cas_set_compat(PowerPCCPU *cpu, uint32_t cas_pvr,
         error_report_err(local_err);
         return false;
     }
+    host_modes = kvmppc_host_compat_names();
     refusal = (SpaprCasRefusal) {
         .accel = accel_name(),
         .mode = ppc_compat_name(cas_pvr),
@@ -70,6 +73,7 @@ bool spapr_cas_set_compat(PowerPCCPU *cpu, uint32_t cas_pvr,
         .raw_pvr = cpu->env.spr[SPR_PVR],
         .reason = error_get_pretty(local_err),
         .lower_mode = lower_mode(cpu, cas_pvr),
+        .host_modes = host_modes,
     };
     msg = spapr_cas_refusal_message(&refusal);
     error_report("%s", msg);

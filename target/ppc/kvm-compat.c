@@ -1,0 +1,84 @@
+/*
+ * The compatibility modes of the KVM host
+ *
+ * The host CPU class comes from the raw PVR, but a host that itself runs
+ * in a compat mode (a PowerVM LPAR, the L1 of a nested setup) can only
+ * give its guests that mode and older ones.  Ask KVM which modes those
+ * are; with a kernel that cannot say, read the host's device tree; else
+ * assume raw mode, as upstream does.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include <sys/ioctl.h>
+#include <linux/kvm.h>
+#include "qapi/error.h"
+#include "qemu/error-report.h"
+#include "system/kvm.h"
+#include "host-compat.h"
+#include "kvm-compat.h"
+#include "trace.h"
+
+static uint64_t host_modes;
+static HostCompatSource host_source;
+
+/*
+ * The kernel side is still under review and its struct has changed
+ * between postings: keep all of it here, and take any failure (no
+ * capability, ENOTTY, EINVAL, nothing set) as "the kernel cannot say".
+ */
+static uint64_t kvm_compat_caps(KVMState *s)
+{
+    struct kvm_ppc_compat_caps caps = { 0 };
+
+    if (kvm_vm_check_extension(s, KVM_CAP_PPC_COMPAT_CAPS) <= 0 ||
+        kvm_vm_ioctl(s, KVM_PPC_GET_COMPAT_CAPS, &caps) < 0) {
+        return 0;
+    }
+    return host_compat_from_caps(caps.compat_capabilities);
+}
+
+/* /proc/device-tree is a link to the second; /proc may be absent. */
+static const char *const dt_cpus_dirs[] = {
+    "/proc/device-tree/cpus",
+    "/sys/firmware/devicetree/base/cpus",
+};
+
+void kvmppc_host_compat_detect(KVMState *s)
+{
+    g_autofree char *names = NULL;
+    int i;
+
+    host_modes = kvm_compat_caps(s);
+    host_source = HOST_COMPAT_SOURCE_IOCTL;
+    for (i = 0; !host_modes && i < ARRAY_SIZE(dt_cpus_dirs); i++) {
+        if (g_file_test(dt_cpus_dirs[i], G_FILE_TEST_IS_DIR)) {
+            host_modes = host_compat_from_dt(dt_cpus_dirs[i]);
+            host_source = HOST_COMPAT_SOURCE_DT;
+            break;
+        }
+    }
+    if (!host_modes) {
+        host_source = HOST_COMPAT_SOURCE_NONE;
+    }
+    trace_kvmppc_host_compat(host_modes, host_compat_source_name(host_source));
+    if (host_modes) {
+        names = host_compat_names(host_modes);
+        info_report("KVM host runs compatibility modes %s (from %s): "
+                    "guests get at most %s",
+                    names, host_compat_source_name(host_source),
+                    strrchr(names, ' ') ? strrchr(names, ' ') + 1 : names);
+    }
+}
+
+bool kvmppc_host_compat_limit(uint32_t *max_compat, Error **errp)
+{
+    return host_compat_max_for_guest(host_modes, *max_compat, max_compat,
+                                     errp);
+}
+
+char *kvmppc_host_compat_names(void)
+{
+    return host_modes ? host_compat_names(host_modes) : NULL;
+}
