@@ -6,7 +6,7 @@ FORK := scripts/fork
 
 -include config.mak
 
-.PHONY: all build tree refresh-patches baseline run check check-unit \
+.PHONY: all build tree refresh-patches baseline cross run check check-unit \
 	check-qtest check-functional check-patches check-scripts install \
 	clean distclean help
 
@@ -28,6 +28,9 @@ baseline: config.mak
 	$(FORK)/tree.sh baseline $(UPSTREAM_TARBALL_ARG)
 	$(FORK)/build.sh baseline qemu-system-ppc64
 
+cross: config.mak
+	$(FORK)/cross.sh $(UPSTREAM_TARBALL_ARG)
+
 run: build
 	$(FORK)/run.sh
 
@@ -41,7 +44,7 @@ install: build
 	$(FORK)/install.sh "$(PREFIX)"
 
 clean:
-	rm -rf build/fork/obj build/baseline/obj build/series
+	rm -rf build/fork/obj build/baseline/obj build/series build/cross/obj
 
 distclean:
 	rm -rf build config.mak
@@ -52,6 +55,7 @@ help:
 	@echo "make check       every suite; or check-unit, check-qtest,"
 	@echo "                 check-functional, check-patches, check-scripts"
 	@echo "make baseline    unpatched upstream from the same tarball"
+	@echo "make cross       qemu-system-ppc64 for ppc64le hosts (build/cross/obj)"
 	@echo "make install PREFIX=DIR  binary and firmware into DIR/bin, DIR/share"
 	@echo "make tree        lay build/fork/src again (FORCE=1 drops its work)"
 	@echo "make refresh-patches  write patches/ from build/fork/src commits"

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Configure (when needed) and build one build tree with ninja.
-# Usage: build.sh fork|baseline|series [NINJA-TARGET...]
+# Usage: build.sh fork|baseline|series|cross [NINJA-TARGET...]
 # The object folder is $FORK_BUILD/KIND/obj; the same configure options
-# for every kind, so the baseline differs from the fork only by the fork.
+# for every kind, so the baseline differs from the fork only by the fork,
+# and cross (for ppc64le hosts, see cross.sh) only by its compiler.
 . "$(dirname "$0")/lib.sh"
 
 kind=${1:-}
 shift || true
 case $kind in
-fork|baseline|series) ;;
-*) die "usage: build.sh fork|baseline|series [TARGET...]" ;;
+fork|baseline|series|cross) ;;
+*) die "usage: build.sh fork|baseline|series|cross [TARGET...]" ;;
 esac
 src=$FORK_BUILD/$kind/src
 obj=$FORK_BUILD/$kind/obj
@@ -23,9 +24,27 @@ firmware=$("$FORK_ROOT/scripts/fork/firmware.sh")
 export CCACHE_BASEDIR=$FORK_BUILD CCACHE_NOHASHDIR=1
 export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-time_macros}
 
+compiler=(--cc="ccache gcc" --host-cc="ccache gcc")
+configure_env=()
+if [ "$kind" = cross ]; then
+    sysroot=$FORK_CACHE/cross-sysroot
+    [ -f "$sysroot/manifest" ] ||
+        die "no $CROSS_ARCH sysroot in $sysroot: run scripts/fork/cross.sh"
+    # Without --sysroot the cross gcc searches the build machine's
+    # /usr/include, and silently builds with its headers (libfdt.h,
+    # valgrind/valgrind.h).  Its own libc it finds outside the sysroot;
+    # the rpath-link lets ld find libm & co. for the sysroot's libraries.
+    compiler=(
+        --cross-prefix="$CROSS_TRIPLET-"
+        --cc="ccache $CROSS_TRIPLET-gcc" --host-cc="ccache gcc"
+        --extra-cflags="--sysroot=$sysroot/root"
+        --extra-ldflags="-Wl,-rpath-link,/usr/$CROSS_TRIPLET/lib"
+    )
+    configure_env=(PKG_CONFIG="$sysroot/pkg-config")
+fi
 configure_args=(
     --python=/usr/bin/python3
-    --cc="ccache gcc" --host-cc="ccache gcc"
+    "${compiler[@]}"
     --target-list=ppc64-softmmu
     --enable-kvm --enable-fdt=system --enable-capstone --enable-slirp
     --disable-docs --disable-user --disable-tools --disable-guest-agent
@@ -33,14 +52,14 @@ configure_args=(
 )
 # The exact options are kept beside the objects: changed options or a lost
 # configure make this run configure again, from scratch.
-want=$(printf '%s\n' "${configure_args[@]}")
+want=$(printf '%s\n' "${configure_env[@]}" "${configure_args[@]}")
 if [ ! -f "$obj/build.ninja" ] || [ ! -f "$obj/fork-configure-args" ] ||
    [ "$want" != "$(cat "$obj/fork-configure-args")" ]; then
     msg "configuring $kind in $obj"
     rm -rf "$obj"
     mkdir -p "$obj"
-    if ! (cd "$obj" && PYTHONPATH=$pythonpath ../src/configure \
-            "${configure_args[@]}") > "$obj.configure.log" 2>&1; then
+    if ! (cd "$obj" && PYTHONPATH=$pythonpath env "${configure_env[@]}" \
+            ../src/configure "${configure_args[@]}") > "$obj.configure.log" 2>&1; then
         tail -n 30 "$obj.configure.log" | sed 's/^/    /' >&2
         rm -rf "$obj"
         die "configure of the $kind tree failed (above; full log in" \

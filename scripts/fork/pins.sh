@@ -34,3 +34,35 @@ GUEST_KERNEL_META=linux-image-powerpc64le
 GUEST_KERNEL_SERIES=6.12
 GUEST_BUSYBOX=busybox-static
 DEBIAN_SECURITY_MIRROR=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
+
+# The fork built for ppc64le hosts (cross.sh): the QEMU that runs KVM in
+# an L1 guest, and the only build that compiles target/ppc's KVM code.
+# Debian 12's cross compiler, and bookworm's ppc64el libraries for what
+# the host build links with (host-deps.sh), in a private sysroot.  Their
+# dependencies are taken from the archive.  bookworm-security is left out:
+# its ppc64el index does not download, so the libraries are those of the
+# last point release.
+CROSS_TRIPLET=powerpc64le-linux-gnu
+CROSS_ARCH=ppc64el
+CROSS_SUITE=bookworm
+CROSS_HOST_PACKAGES='gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross file'
+CROSS_DEV_PACKAGES='libglib2.0-dev libpixman-1-dev libfdt-dev libcapstone-dev zlib1g-dev libslirp-dev'
+
+# L1 of the nested scenario (l1-assets.sh): a pseries guest that runs a
+# qemu-system-ppc64 with KVM for its own L2 guest.  Debian's build of that
+# QEMU is the reference the fork is compared with, so it is the release
+# the fork is built on (empty: the suite's newest).  The library packages
+# hold its shared-library closure (NEEDED, recursively, with ld64.so.2
+# from libc6); l1-assets.sh fails when a library is missing from them.
+# libgcc-s1 is not NEEDED: glibc loads it on pthread_exit/pthread_cancel,
+# and aborts there without it.
+L1_DEBIAN_QEMU_PACKAGE=qemu-system-ppc
+L1_DEBIAN_QEMU_VERSION=$UPSTREAM_VERSION
+L1_DEBIAN_LIBRARY_PACKAGES='libaio1t64 libatomic1 libblkid1 libbpf1 libc6
+    libcap2 libcapstone5 libelf1t64 libfdt1 libffi8 libfuse3-4 libgcc-s1
+    libglib2.0-0t64 libgmp10 libgnutls30t64 libhogweed6t64 libibverbs1
+    libidn2-0 libjpeg62-turbo libmount1 libnettle8t64 libnl-3-200
+    libnl-route-3-200 libnuma1 libp11-kit0 libpcre2-8-0 libpixman-1-0
+    libpng16-16t64 librdmacm1t64 libsasl2-2 libseccomp2 libselinux1
+    libslirp0 libssl3t64 libtasn1-6 libudev1 libunistring5 liburing2
+    libvdeplug2t64 libzstd1 zlib1g'

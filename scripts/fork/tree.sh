@@ -3,10 +3,11 @@
 # tagged "upstream"), then one commit per patch of patches/series, with the
 # fork's own files linked in so that editing them in the repository is live.
 #
-# Usage: tree.sh fork|baseline|series [--upstream-tarball=PATH] [--force]
+# Usage: tree.sh fork|baseline|series|cross [--upstream-tarball=PATH] [--force]
 #   fork      $FORK_BUILD/fork/src: upstream + patches + fork files
 #   baseline  $FORK_BUILD/baseline/src: upstream alone, nothing of the fork
 #   series    $FORK_BUILD/series/src: as fork, for checking each patch
+#   cross     $FORK_BUILD/cross/src: as fork, built for ppc64le (cross.sh)
 # A fork tree that holds commits or edits not yet in patches/ is never
 # thrown away: run refresh-patches.sh first, or pass --force.
 . "$(dirname "$0")/lib.sh"
@@ -24,8 +25,8 @@ for arg; do
     esac
 done
 case $kind in
-fork|baseline|series) ;;
-*) die "usage: tree.sh fork|baseline|series [--upstream-tarball=PATH] [--force]" ;;
+fork|baseline|series|cross) ;;
+*) die "usage: tree.sh fork|baseline|series|cross [--upstream-tarball=PATH] [--force]" ;;
 esac
 src=$FORK_BUILD/$kind/src
 
