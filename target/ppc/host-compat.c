@@ -148,6 +148,7 @@ static const char *mode_name(uint32_t pvr)
 bool host_compat_max_for_guest(uint64_t modes, uint32_t requested,
                                uint32_t *max_compat, Error **errp)
 {
+    ERRP_GUARD();
     uint32_t host_max = host_compat_max_pvr(modes);
     g_autofree char *names = NULL;
     const char *name;
