@@ -1,0 +1,226 @@
+/*
+ * The processor compatibility modes of the PAPR nested API's L0 (TCG)
+ *
+ * PowerVM lets an L1 give its L2 guests only the modes the L1 itself may
+ * run in: an L1 running a Power11 processor in Power10 mode cannot start
+ * a Power11 L2.  Upstream's L0 offered and accepted modes by the
+ * machine's max-cpu-compat and the CPU model, so the failure that such an
+ * L1 meets on PowerVM could not be seen here.  With "nested-papr-strict"
+ * the L0 offers the modes of the L1's effective compat level, remembers
+ * which ones the L1 enabled and refuses other logical PVRs, and answers a
+ * malformed request with the error that names its fault.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "qemu/log.h"
+#include "hw/ppc/spapr.h"
+#include "hw/ppc/spapr_nested_compat.h"
+#include "cpu-models.h"
+#include "trace.h"
+
+typedef struct NestedCompatMode {
+    uint64_t cap;
+    int bit;            /* of cap, in IBM numbering: the R5 of errors */
+    uint32_t lpvr;
+} NestedCompatMode;
+
+/* Oldest first */
+static const NestedCompatMode nested_compat_modes[] = {
+    { H_GUEST_CAPABILITIES_P9_MODE, H_GUEST_CAP_P9_MODE_BMAP,
+      CPU_POWERPC_LOGICAL_3_00 },
+    { H_GUEST_CAPABILITIES_P10_MODE, H_GUEST_CAP_P10_MODE_BMAP,
+      CPU_POWERPC_LOGICAL_3_10 },
+    { H_GUEST_CAPABILITIES_P11_MODE, H_GUEST_CAP_P11_MODE_BMAP,
+      CPU_POWERPC_LOGICAL_3_10_P11 },
+};
+
+bool spapr_nested_papr_strict(SpaprMachineState *spapr)
+{
+    SpaprMachineClass *smc = SPAPR_MACHINE_GET_CLASS(spapr);
+
+    switch (spapr->nested.strict) {
+    case ON_OFF_AUTO_ON:
+        return true;
+    case ON_OFF_AUTO_OFF:
+        return false;
+    default:
+        return !smc->pre_10_0_nested_papr_lenient;
+    }
+}
+
+/* Upstream answered every malformed buffer with H_P3. */
+target_ulong spapr_nested_gsb_error(SpaprMachineState *spapr,
+                                    target_ulong strict_rc)
+{
+    return spapr_nested_papr_strict(spapr) ? strict_rc : H_P3;
+}
+
+/*
+ * The modes the L1 may enable.  Strict: those up to the L1's effective
+ * compat level, which CAS negotiated (before CAS, max-cpu-compat; in raw
+ * mode, the CPU's own generation); otherwise upstream's, up to
+ * max-cpu-compat whatever the L1 negotiated.  Only modes the CPU model
+ * can run either way.
+ */
+static uint64_t nested_compat_offered(SpaprMachineState *spapr,
+                                      PowerPCCPU *cpu)
+{
+    uint32_t limit = spapr_nested_papr_strict(spapr) ? cpu->compat_pvr :
+                                                       spapr->max_compat_pvr;
+    uint64_t caps = 0;
+    int i;
+
+    for (i = 0; i < ARRAY_SIZE(nested_compat_modes); i++) {
+        if (ppc_check_compat(cpu, nested_compat_modes[i].lpvr, 0, limit)) {
+            caps |= nested_compat_modes[i].cap;
+        }
+    }
+    return caps;
+}
+
+target_ulong spapr_nested_h_guest_get_capabilities(PowerPCCPU *cpu,
+                                                   SpaprMachineState *spapr,
+                                                   target_ulong opcode,
+                                                   target_ulong *args)
+{
+    CPUPPCState *env = &cpu->env;
+    target_ulong flags = args[0];
+
+    if (flags) { /* don't handle any flags capabilities for now */
+        return H_PARAMETER;
+    }
+
+    env->gpr[4] = nested_compat_offered(spapr, cpu);
+    trace_spapr_nested_get_capabilities(cpu->compat_pvr, env->gpr[4]);
+    return H_SUCCESS;
+}
+
+/* R4 = 1 says that R5 holds the index of the faulty capability bit. */
+static target_ulong nested_caps_refused(CPUPPCState *env, int bit)
+{
+    env->gpr[4] = 1;
+    env->gpr[5] = bit;
+    return H_P2;
+}
+
+target_ulong spapr_nested_h_guest_set_capabilities(PowerPCCPU *cpu,
+                                                   SpaprMachineState *spapr,
+                                                   target_ulong opcode,
+                                                   target_ulong *args)
+{
+    CPUPPCState *env = &cpu->env;
+    target_ulong flags = args[0];
+    uint64_t capabilities = args[1];
+    uint64_t offered = nested_compat_offered(spapr, cpu);
+    bool strict = spapr_nested_papr_strict(spapr);
+
+    env->gpr[4] = 0;
+
+    if (flags) { /* don't handle any flags capabilities for now */
+        return H_PARAMETER;
+    }
+
+    if (capabilities & H_GUEST_CAPABILITIES_COPY_MEM) {
+        env->gpr[4] = 1;
+        return H_P2; /* isn't supported */
+    }
+
+    /* None asked for: R5 names the newest mode offered. */
+    if (!capabilities) {
+        env->gpr[4] = 1;
+        if (offered) {
+            env->gpr[5] = clz64(offered & -offered);
+        }
+        return H_P2;
+    }
+
+    if (capabilities & ~H_GUEST_CAP_VALID_MASK) {
+        /* upstream names the last bit set, not the first invalid one */
+        return nested_caps_refused(env, strict ?
+            clz64(capabilities & ~H_GUEST_CAP_VALID_MASK) :
+            63 - ctz64(capabilities));
+    }
+
+    if (strict && (capabilities & ~offered)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "H_GUEST_SET_CAPABILITIES: 0x%016"
+                      PRIx64 " asks for modes beyond the 0x%016" PRIx64
+                      " offered\n", capabilities, offered);
+        return nested_caps_refused(env, clz64(capabilities & ~offered));
+    }
+
+    if (spapr->nested.capabilities_set) {
+        return H_STATE;
+    }
+    spapr->nested.capabilities_set = true;
+    spapr->nested.pvr_base = env->spr[SPR_PVR];
+    spapr->nested.enabled_caps = capabilities;
+    trace_spapr_nested_set_capabilities(capabilities);
+    return H_SUCCESS;
+}
+
+/*
+ * 0 leaves the L2 in the L1's own mode; a logical PVR must be of a mode
+ * the L1 enabled.  Without strict checks any value is taken, as upstream
+ * did.
+ */
+bool spapr_nested_compat_lpvr_ok(SpaprMachineState *spapr, uint32_t lpvr)
+{
+    int i;
+
+    if (!spapr_nested_papr_strict(spapr) || !lpvr) {
+        return true;
+    }
+    for (i = 0; i < ARRAY_SIZE(nested_compat_modes); i++) {
+        if (nested_compat_modes[i].lpvr == lpvr) {
+            return spapr->nested.enabled_caps & nested_compat_modes[i].cap;
+        }
+    }
+    return false;
+}
+
+static bool nested_papr_strict_get(Object *obj, Error **errp)
+{
+    return spapr_nested_papr_strict(SPAPR_MACHINE(obj));
+}
+
+static void nested_papr_strict_set(Object *obj, bool value, Error **errp)
+{
+    SPAPR_MACHINE(obj)->nested.strict = value ? ON_OFF_AUTO_ON :
+                                                ON_OFF_AUTO_OFF;
+}
+
+void spapr_nested_compat_class_init(ObjectClass *oc)
+{
+    object_class_property_add_bool(oc, "nested-papr-strict",
+                                   nested_papr_strict_get,
+                                   nested_papr_strict_set);
+    object_class_property_set_description(oc, "nested-papr-strict",
+        "With cap-nested-papr, check the L1 as PowerVM does: offer and "
+        "accept only the compatibility modes the L1 runs in, and report "
+        "which element of a guest state buffer is wrong (default: on "
+        "from pseries-10.0)");
+}
+
+/* Sent only once the L1 has enabled modes, under strict checks */
+static bool nested_compat_needed(void *opaque)
+{
+    SpaprMachineState *spapr = opaque;
+
+    return spapr->nested.capabilities_set && spapr_nested_papr_strict(spapr);
+}
+
+const VMStateDescription vmstate_spapr_nested_compat = {
+    .name = "spapr/nested-papr-compat",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = nested_compat_needed,
+    .fields = (const VMStateField[]) {
+        VMSTATE_BOOL(nested.capabilities_set, SpaprMachineState),
+        VMSTATE_UINT32(nested.pvr_base, SpaprMachineState),
+        VMSTATE_UINT64(nested.enabled_caps, SpaprMachineState),
+        VMSTATE_END_OF_LIST()
+    },
+};
