@@ -14,29 +14,19 @@
 #include "qemu/bswap.h"
 #include <libfdt.h>
 #include "libqtest.h"
+#include "spapr-cas-util.h"
 
 #define H_SUCCESS 0
 #define H_HARDWARE (-1)
 #define H_PARAMETER (-4)
-#define KVMPPC_H_CAS 0xf002
 
 #define VEC_ADDR 0x2000000
-#define FDT_BUF_ADDR 0x3000000
-#define FDT_BUF_SIZE 0x100000
 /* SpaprDeviceTreeUpdateHeader precedes the tree in the buffer. */
 #define FDT_UPDATE_HEADER_SIZE 4
 /* The PVR table may have 512 entries; a longer one is cut there. */
 #define PVR_TABLE_MAX 512
 
 #define PVR_POWER11_RAW 0x00821200
-#define PVR_LOGICAL_POWER9 0x0f000005
-#define PVR_LOGICAL_POWER10 0x0f000006
-#define PVR_LOGICAL_POWER11 0x0f000007
-
-typedef struct PvrEntry {
-    uint32_t mask;
-    uint32_t pvr;
-} PvrEntry;
 
 static const PvrEntry lists_all[] = {
     { 0xffff0000, 0x00820000 },         /* Power11, raw */
@@ -51,55 +41,10 @@ static const PvrEntry lists_power11_only[] = {
     { 0xffffffff, PVR_LOGICAL_POWER11 },
 };
 
-static void append_be32(GByteArray *vec, uint32_t value)
-{
-    uint32_t be = cpu_to_be32(value);
-
-    g_byte_array_append(vec, (const guint8 *)&be, sizeof(be));
-}
-
-/* The PVR table, its terminator, then option vectors 1 to 5. */
-static void append_pvr_table(GByteArray *vec, const PvrEntry *pvrs, int n,
-                             bool terminated)
-{
-    static const guint8 option_vectors[] = {
-        5 - 1,                              /* five vectors */
-        3 - 1, 0x00, 0xff, 0xc0,            /* 1: ISA 2.00 to 3.1 */
-        1 - 1, 0x00,                        /* 2 */
-        1 - 1, 0x00,                        /* 3 */
-        1 - 1, 0x00,                        /* 4 */
-        8 - 1, 0, 0, 0, 0, 0, 0, 0, 0,      /* 5: hash MMU, XICS */
-    };
-    int i;
-
-    for (i = 0; i < n; i++) {
-        append_be32(vec, pvrs[i].mask);
-        append_be32(vec, pvrs[i].pvr);
-    }
-    if (terminated) {
-        append_be32(vec, 0xfffffffe);
-        append_be32(vec, 0x0f000001);
-        g_byte_array_append(vec, option_vectors, sizeof(option_vectors));
-    }
-}
-
-static int64_t cas(QTestState *qts, uint64_t vec_addr, const PvrEntry *pvrs,
-                   int n, bool terminated)
-{
-    g_autoptr(GByteArray) vec = g_byte_array_new();
-    const uint64_t args[] = { vec_addr, FDT_BUF_ADDR, FDT_BUF_SIZE };
-
-    append_pvr_table(vec, pvrs, n, terminated);
-    if (vec->len) {
-        qtest_memwrite(qts, vec_addr, vec->data, vec->len);
-    }
-    return qtest_hcall(qts, 0, KVMPPC_H_CAS, ARRAY_SIZE(args), args, NULL);
-}
-
 /* cpu-version of the first CPU in the tree that CAS wrote back. */
 static uint32_t cas_cpu_version(QTestState *qts)
 {
-    uint64_t fdt_addr = FDT_BUF_ADDR + FDT_UPDATE_HEADER_SIZE;
+    uint64_t fdt_addr = SPAPR_CAS_FDT_BUF_ADDR + FDT_UPDATE_HEADER_SIZE;
     uint32_t header[2];
     g_autofree void *fdt = NULL;
     const fdt32_t *version;
@@ -108,7 +53,8 @@ static uint32_t cas_cpu_version(QTestState *qts)
 
     qtest_memread(qts, fdt_addr, header, sizeof(header));
     size = be32_to_cpu(header[1]);
-    g_assert_cmpuint(size, <=, FDT_BUF_SIZE - FDT_UPDATE_HEADER_SIZE);
+    g_assert_cmpuint(size, <=,
+                     SPAPR_CAS_FDT_BUF_SIZE - FDT_UPDATE_HEADER_SIZE);
     fdt = g_malloc(size);
     qtest_memread(qts, fdt_addr, fdt, size);
     g_assert_cmpint(fdt_check_header(fdt), ==, 0);
@@ -163,7 +109,7 @@ static void test_cas(const void *data)
     const CasCase *c = data;
     QTestState *qts = qtest_initf("-M pseries %s", c->args);
 
-    g_assert_cmpint(cas(qts, VEC_ADDR, c->pvrs, c->n, true), ==, c->rc);
+    g_assert_cmpint(spapr_cas(qts, VEC_ADDR, c->pvrs, c->n, true), ==, c->rc);
     if (c->rc == H_SUCCESS) {
         g_assert_cmphex(cas_cpu_version(qts), ==, c->cpu_version);
     }
@@ -181,7 +127,7 @@ static void test_unterminated_table(void)
     for (i = 0; i < PVR_TABLE_MAX; i++) {
         pvrs[i] = (PvrEntry) { 0xffffffff, PVR_LOGICAL_POWER10 };
     }
-    g_assert_cmpint(cas(qts, VEC_ADDR, pvrs, PVR_TABLE_MAX, false),
+    g_assert_cmpint(spapr_cas(qts, VEC_ADDR, pvrs, PVR_TABLE_MAX, false),
                     ==, H_PARAMETER);
     qtest_qmp_assert_success(qts, "{ 'execute': 'query-status' }");
     g_free(pvrs);
@@ -193,7 +139,7 @@ static void test_vector_outside_ram(void)
 {
     QTestState *qts = qtest_init("-M pseries -cpu power11 -m 512M");
 
-    g_assert_cmpint(cas(qts, 0x7000000000ULL, NULL, 0, false), <, 0);
+    g_assert_cmpint(spapr_cas(qts, 0x7000000000ULL, NULL, 0, false), <, 0);
     qtest_qmp_assert_success(qts, "{ 'execute': 'query-status' }");
     qtest_quit(qts);
 }
