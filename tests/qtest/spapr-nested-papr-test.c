@@ -167,6 +167,23 @@ static uint32_t get_lpvr(QTestState *qts, uint64_t guest)
     return be32_to_cpu(value);
 }
 
+/* Element 0x0002, the size that the L0 wants of run output buffers */
+static int64_t get_out_buf_min_size(QTestState *qts, uint64_t guest,
+                                    uint64_t vcpu, uint64_t *size)
+{
+    g_autoptr(GByteArray) gsb = gsb_new(1);
+    int64_t rc;
+
+    gsb_add_u64(gsb, 0x0002, 0);
+    rc = guest_state(qts, H_GUEST_GET_STATE, GUEST_WIDE, guest, vcpu, gsb,
+                     NULL);
+    if (size) {
+        qtest_memread(qts, GSB_ADDR + 8, size, sizeof(*size));
+        *size = be64_to_cpu(*size);
+    }
+    return rc;
+}
+
 static uint64_t get_capabilities(QTestState *qts)
 {
     uint64_t flags = 0, rets[QTEST_HCALL_MAX_RETS];
@@ -532,6 +549,7 @@ static void test_bad_arguments(void)
     g_autoptr(GByteArray) gsb = gsb_new(1);
     uint64_t args[5] = { GUEST_WIDE, guest, 0, GSB_ADDR, 0 };
     const uint64_t vcpu_gap[] = { 0, guest, 5 };
+    uint64_t min_size;
 
     gsb_add_u32(gsb, GSID_LPVR, PVR_LOGICAL_POWER10);
     qtest_memwrite(qts, GSB_ADDR, gsb->data, gsb->len);
@@ -561,6 +579,11 @@ static void test_bad_arguments(void)
     /* thread-wide requests for a vCPU that does not exist */
     g_assert_cmpint(set_u64(qts, 0, guest, 7, GSID_GPR0, 1, NULL), ==, H_P3);
     g_assert_cmpint(set_u64(qts, 0, guest, -1, GSID_GPR0, 1, NULL), ==, H_P3);
+    /* a guest-wide element kept per vCPU, for a vCPU that does not exist */
+    g_assert_cmpint(get_out_buf_min_size(qts, guest, 7, NULL), ==, H_P3);
+    g_assert_cmpint(get_out_buf_min_size(qts, guest, 0, &min_size),
+                    ==, H_SUCCESS);
+    g_assert_cmpuint(min_size, >=, 0x80);
     /* vCPU ids are allocated in sequence */
     g_assert_cmpint(qtest_hcall(qts, 0, H_GUEST_CREATE_VCPU,
                                 ARRAY_SIZE(vcpu_gap), vcpu_gap, NULL),
