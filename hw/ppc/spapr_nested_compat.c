@@ -18,6 +18,7 @@
 #include "qemu/log.h"
 #include "hw/ppc/spapr.h"
 #include "hw/ppc/spapr_nested_compat.h"
+#include "hw/ppc/spapr_nested_select.h"
 #include "cpu-models.h"
 #include "trace.h"
 
@@ -89,6 +90,10 @@ target_ulong spapr_nested_h_guest_get_capabilities(PowerPCCPU *cpu,
     CPUPPCState *env = &cpu->env;
     target_ulong flags = args[0];
 
+    if (spapr_nested_api_refused(spapr, NESTED_API_PAPR)) {
+        return H_FUNCTION;
+    }
+
     if (flags) { /* don't handle any flags capabilities for now */
         return H_PARAMETER;
     }
@@ -116,6 +121,12 @@ target_ulong spapr_nested_h_guest_set_capabilities(PowerPCCPU *cpu,
     uint64_t capabilities = args[1];
     uint64_t offered = nested_compat_offered(spapr, cpu);
     bool strict = spapr_nested_papr_strict(spapr);
+    /* an L1 that can choose its API again may have rebooted or kexec'd */
+    bool renegotiate = spapr_nested_both_apis(spapr) && !spapr->nested.api;
+
+    if (spapr_nested_api_refused(spapr, NESTED_API_PAPR)) {
+        return H_FUNCTION;
+    }
 
     env->gpr[4] = 0;
 
@@ -151,13 +162,14 @@ target_ulong spapr_nested_h_guest_set_capabilities(PowerPCCPU *cpu,
         return nested_caps_refused(env, clz64(capabilities & ~offered));
     }
 
-    if (spapr->nested.capabilities_set) {
+    if (spapr->nested.capabilities_set && !renegotiate) {
         return H_STATE;
     }
     spapr->nested.capabilities_set = true;
     spapr->nested.pvr_base = env->spr[SPR_PVR];
     spapr->nested.enabled_caps = capabilities;
     trace_spapr_nested_set_capabilities(capabilities);
+    spapr_nested_api_commit(spapr, NESTED_API_PAPR);
     return H_SUCCESS;
 }
 
