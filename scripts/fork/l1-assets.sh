@@ -20,9 +20,11 @@
 # What the L1 does, on its console (hvc0):
 #   FORK-L1: booted, cpu=, revision=, cpu-version= (hex), kvm-hv=loaded or
 #   failed, dev-kvm=present or missing, qemu-args=, then the L1 QEMU's
-#   output (the L2's FORK-GUEST: lines among it), qemu-exit= (137: killed
-#   at the timeout), one "FORK-L1: dmesg: " line per kernel message that
-#   mentions KVM or kvm, FORK-L1: done; then it powers off.
+#   output (the L2's FORK-GUEST: lines among it), qemu-killed=kvm-error
+#   if KVM failed and QEMU stopped the VM (it is killed then), qemu-exit=
+#   (137: killed, at such an error or at the timeout), one "FORK-L1:
+#   dmesg: " line per kernel message that mentions KVM or kvm, FORK-L1:
+#   done; then it powers off.
 # Its kernel command line may add:
 #   fork.l1_qemu_args=ARG or fork.l1_qemu_args="ARG ARG..."
 #       arguments appended to the L1 QEMU's fixed ones (the kernel keeps
@@ -481,12 +483,26 @@ echo "FORK-L1: qemu-args=$*"
 # Debian's ld.so finds its multiarch folder without ld.so.cache; others may not.
 export LD_LIBRARY_PATH=/usr/lib/powerpc64le-linux-gnu
 # kvm-hv needs -cpu host, and these caps the L1 kernel cannot give.
-timeout -s KILL "$t" qemu-system-ppc64 -accel kvm \
-    -M pseries,x-vof=on,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off,cap-hpt-max-page-size=4k \
-    -cpu host -m 512M -smp 1 -nographic -vga none -no-reboot \
-    -kernel /l2/vmlinux -initrd /l2/initrd -append "console=hvc0 panic=-1" \
-    -L /usr/share/qemu "$@" < /dev/null 2>&1
-echo "FORK-L1: qemu-exit=$?"
+# When KVM fails in a way QEMU cannot handle ("KVM: unknown exit", "kvm
+# run failed"), QEMU stops the VM and waits for a monitor nobody uses: it
+# is killed then, so that the failure is reported at once, not at the
+# timeout.
+{
+    timeout -s KILL "$t" qemu-system-ppc64 -accel kvm \
+        -M pseries,x-vof=on,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off,cap-hpt-max-page-size=4k \
+        -cpu host -m 512M -smp 1 -nographic -vga none -no-reboot \
+        -kernel /l2/vmlinux -initrd /l2/initrd -append "console=hvc0 panic=-1" \
+        -L /usr/share/qemu "$@" < /dev/null 2>&1
+    echo $? > /tmp/qemu-exit
+} | while IFS= read -r l || [ -n "$l" ]; do
+    printf '%s\n' "$l"
+    case $l in
+    "KVM: unknown exit"* | "error: kvm run failed"*)
+        echo "FORK-L1: qemu-killed=kvm-error"
+        kill -9 $(pidof qemu-system-ppc64) 2> /dev/null ;;
+    esac
+done
+echo "FORK-L1: qemu-exit=$(cat /tmp/qemu-exit)"
 dmesg | grep -e KVM -e kvm | sed 's/^/FORK-L1: dmesg: /'
 echo "FORK-L1: done"
 poweroff -f
