@@ -1,0 +1,208 @@
+# Nested KVM on pseries under TCG, for the fork's functional tests
+#
+# Three levels, all emulated: the L0 is the qemu-system-ppc64 under test
+# (TCG, a Power11 CPU, the nested API of PowerVM or the older nested-HV
+# API); the L1 is Debian's ppc64el kernel with an initramfs that loads
+# kvm-hv and runs a ppc64le qemu-system-ppc64 with KVM, either Debian's
+# own (unfixed upstream) or the fork cross-built; the L2 is the boot
+# tests' guest (debian_guest.py).  scripts/fork/l1-assets.sh makes the L1
+# initramfs and documents what its /init prints ("FORK-L1: key=value"
+# lines, the L1 QEMU's output with the L2's "FORK-GUEST:" lines among it);
+# nothing is downloaded from here.
+#
+# SPDX-License-Identifier: GPL-2.0-or-later
+
+import hashlib
+import logging
+import os
+import re
+import shlex
+import time
+
+from debian_guest import MARKER as L2_MARKER, fork_cache, load_assets
+
+L1_MARKER = 'FORK-L1: '
+
+# What the L0 needs for an L1 that runs KVM: these caps are what TCG
+# cannot give a kvm-hv host (upstream's tests/functional/test_ppc64_hv.py
+# uses the same).
+L0_CAPS = 'cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off'
+
+# Messages of the L0 (-d guest_errors,unimp) that say it did not handle
+# what the L1 asked: an unknown guest state element, a value it refused,
+# an hcall it does not implement.
+L0_COMPLAINT = re.compile(r'unknown|unimplemented|element|h_guest',
+                          re.IGNORECASE)
+# ... except H_GET_PERF_COUNTER_INFO (0xf080), which the L1 kernel's
+# hv-gpci PMU probes at boot, nested or not: a single-level boot of the
+# same kernel logs it as well.
+L0_NOISE = re.compile(r'Unimplemented SPAPR hcall 0x0*f080$')
+
+# The fork's trace events of the nested PAPR API (-trace spapr_nested_*)
+TRACE_GET_CAPS = re.compile(
+    r'spapr_nested_get_capabilities L1 compat=(0x[0-9a-f]+) '
+    r'offered=(0x[0-9a-f]+)')
+TRACE_SET_CAPS = re.compile(r'spapr_nested_set_capabilities '
+                            r'enabled=(0x[0-9a-f]+)')
+# The bits of H_GUEST_{GET,SET}_CAPABILITIES
+CAPS_P9 = 0x4000000000000000
+CAPS_P10 = 0x2000000000000000
+CAPS_P11 = 0x1000000000000000
+
+RUN_TIMEOUT = 300   # one L0 boot to the L1's power-off: 10 to 20 s here
+
+
+def load_l1_assets(test, variant):
+    """(L1 initramfs, the boot tests' assets) for @variant, 'debian' or
+    'fork'; skips @test when the cache lacks them or, for 'fork', when
+    the cross build changed since its initramfs was made."""
+    guest = load_assets(test)
+    path = os.path.join(fork_cache(), 'l1', 'assets.env')
+    hint = ('run scripts/fork/l1-assets.sh debian, and for the fork\'s '
+            'L1 QEMU scripts/fork/cross.sh then scripts/fork/l1-assets.sh '
+            'fork (see scripts/fork/check.sh)')
+    if not os.path.exists(path):
+        test.skipTest(f'no L1 assets in {path}: {hint}')
+    assets = {}
+    with open(path, encoding='utf-8') as env:
+        for line in env:
+            key, sep, value = line.strip().partition('=')
+            if sep and not key.startswith('#'):
+                assets[key] = ' '.join(shlex.split(value))
+    key = 'L1_DEBIAN_INITRD' if variant == 'debian' else 'L1_FORK_INITRD'
+    initrd = assets.get(key, '')
+    if not os.path.exists(initrd):
+        test.skipTest(f'{key} of {path} is missing: {hint}')
+    if variant == 'fork':
+        binary = assets.get('L1_FORK_QEMU', '')
+        if os.path.exists(binary):
+            digest = hashlib.sha256()
+            with open(binary, 'rb') as f:
+                for chunk in iter(lambda: f.read(1 << 20), b''):
+                    digest.update(chunk)
+            if digest.hexdigest() != assets.get('L1_FORK_QEMU_SHA256'):
+                test.skipTest(f'{initrd} holds an older build than '
+                              f'{binary}: run scripts/fork/l1-assets.sh '
+                              'fork again')
+    return initrd, guest
+
+
+class NestedRun:
+    """What one L0 boot showed, from the L0's console and log."""
+
+    def __init__(self, name):
+        self.name = name
+        self.l1 = {}            # FORK-L1: key=value
+        self.l1_dmesg = []      # FORK-L1: dmesg: lines
+        self.l1_qemu = []       # the L1 QEMU's own messages
+        self.l2 = {}            # FORK-GUEST: key=value of the L2
+        self.l2_done = False
+        self.l0_log = []        # -d guest_errors,unimp and trace lines
+        self.seconds = 0.0
+
+    def dmesg_has(self, text):
+        return any(text in line for line in self.l1_dmesg)
+
+    def l0_complaints(self):
+        """L0 log lines saying that it did not handle a request"""
+        return [line for line in self.l0_log
+                if L0_COMPLAINT.search(line) and not L0_NOISE.search(line)]
+
+    def caps(self):
+        """(L1 compat PVR, offered, enabled) of the nested PAPR
+        capabilities as the fork's L0 traced them, None where not seen"""
+        compat = offered = enabled = None
+        for line in self.l0_log:
+            m = TRACE_GET_CAPS.search(line)
+            if m:
+                compat, offered = int(m[1], 16), int(m[2], 16)
+            m = TRACE_SET_CAPS.search(line)
+            if m:
+                enabled = int(m[1], 16)
+        return compat, offered, enabled
+
+    def summary(self):
+        return (f'{self.name}: L1 {self.l1.get("cpu")!r} '
+                f'{self.l1.get("cpu-version")}, L2 '
+                f'{self.l2.get("cpu", "never started")!r} '
+                f'{self.l2.get("cpu-version", "")}, '
+                f'L1 QEMU exit {self.l1.get("qemu-exit")}, '
+                f'{self.seconds:.0f} s')
+
+
+def boot_nested(test, name, l1_initrd, guest, nested='papr',
+                max_cpu_compat='power10', l1_qemu_args=(), l0_binary=None):
+    """Boot the L1 @l1_initrd under an L0 (@l0_binary, or the QEMU under
+    test) with the nested API @nested ('papr': v2, 'hv': v1) and the L1 in
+    @max_cpu_compat mode (None: raw Power11); the L1 QEMU gets
+    @l1_qemu_args.  Returns a NestedRun once the L1 has powered off."""
+    run = NestedRun(name)
+    l0_log = test.log_file(f'l0-{name}.log')
+    machine = f'pseries,cap-nested-{nested}=on,{L0_CAPS}'
+    if max_cpu_compat:
+        machine += f',max-cpu-compat={max_cpu_compat}'
+    append = 'console=hvc0 panic=-1'
+    if l1_qemu_args:
+        append += f' fork.l1_qemu_args="{" ".join(l1_qemu_args)}"'
+
+    under_test = test.qemu_bin
+    if l0_binary:
+        test.qemu_bin = l0_binary
+    try:
+        vm = test.get_vm(name=name)
+    finally:
+        test.qemu_bin = under_test
+    vm.set_console()
+    vm.add_args('-M', machine, '-cpu', 'power11', '-smp', '2', '-m', '2G',
+                '-accel', 'tcg,thread=multi', '-no-reboot',
+                '-kernel', guest['KERNEL'], '-initrd', l1_initrd,
+                '-append', append,
+                '-d', 'guest_errors,unimp', '-D', l0_log)
+    if not l0_binary:
+        # the fork's trace events of H_GUEST_{GET,SET}_CAPABILITIES
+        vm.add_args('-trace', 'spapr_nested_*')
+    test.log.info('%s: %s', name, shlex.join([vm.binary] + vm.args))
+    start = time.monotonic()
+    vm.launch()
+    read_console(test, vm, run, start + RUN_TIMEOUT)
+    vm.wait(timeout=60)
+    run.seconds = time.monotonic() - start
+    with open(l0_log, encoding='utf-8', errors='replace') as log:
+        run.l0_log = [line.rstrip('\n') for line in log]
+    test.log.info('%s', run.summary())
+    return run
+
+
+def read_console(test, vm, run, deadline):
+    """Fill @run from the console up to "FORK-L1: done"."""
+    console = logging.getLogger('console')
+    last = []
+    while True:
+        vm.console_socket.settimeout(max(1, deadline - time.monotonic()))
+        try:
+            raw = vm.console_file.readline()
+        except TimeoutError:
+            test.fail(f'{run.name}: no "FORK-L1: done" within '
+                      f'{RUN_TIMEOUT} s; last lines:\n' + '\n'.join(last))
+        if not raw:
+            test.fail(f'{run.name}: the L0 console closed before '
+                      '"FORK-L1: done"; last lines:\n' + '\n'.join(last))
+        line = raw.decode(errors='replace').replace('\r', '').rstrip()
+        console.debug('%s: %s', run.name, line)
+        last = (last + [line])[-20:]
+        if line.startswith(L1_MARKER):
+            key, _, value = line[len(L1_MARKER):].partition('=')
+            if key == 'done':
+                return
+            if key.startswith('dmesg: '):
+                run.l1_dmesg.append(line[len(L1_MARKER) + 7:])
+            else:
+                run.l1[key] = value
+        elif line.startswith(L2_MARKER):
+            key, _, value = line[len(L2_MARKER):].partition('=')
+            if key == 'done':
+                run.l2_done = True
+            else:
+                run.l2[key] = value
+        elif line.startswith('qemu-system-ppc64: '):
+            run.l1_qemu.append(line)
