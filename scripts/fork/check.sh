@@ -50,6 +50,50 @@ run_suite() {
     "$@" 2>&1 | tee "$log" || true
 }
 
+# debian_reachable: whether a TCP connection to the host of Debian's
+# mirror opens within 10 s.
+debian_reachable() {
+    local host=${DEBIAN_MIRROR#*://} port=80
+    case $DEBIAN_MIRROR in https://*) port=443 ;; esac
+    host=${host%%/*}
+    case $host in *:*) port=${host##*:} host=${host%:*} ;; esac
+    # shellcheck disable=SC2016 # expanded by the inner bash
+    timeout 10 bash -c 'exec 3<> "/dev/tcp/$1/$2"' - "$host" "$port" \
+        2> /dev/null
+}
+
+# prepare WHAT COMMAND...: run COMMAND, which prepares assets of the
+# functional tests, its output in $logs.  The tests skip, saying so, when
+# their assets are missing: where Debian's archive cannot be reached (and
+# the cache lacks them) that is what happens; any other failure also
+# counts as a failure of the suite.
+prepare() {
+    local what=$1 log=$logs/assets-${1// /-}.log
+    shift
+    msg "functional: $what (log: $log)"
+    if "$@" < /dev/null 2>&1 | tee "$log"; then
+        return
+    fi
+    if debian_reachable; then
+        failed=$((failed + 1))
+        echo "    (preparing $what failed with Debian's archive reachable:"
+        echo "    counted as a failure, and the tests that need it skip; see $log)"
+    else
+        warn "Debian's archive ($DEBIAN_MIRROR) cannot be reached, and the" \
+            "cache lacks $what: the tests that need it skip"
+    fi
+}
+
+guest_assets() {
+    "$FORK_ROOT/scripts/fork/guest-assets.sh" > /dev/null
+}
+
+# the nested tests' L1: the fork cross-built and both L1 initramfs
+nested_assets() {
+    "$FORK_ROOT/scripts/fork/cross.sh" ${UPSTREAM_TARBALL_ARG:+"$UPSTREAM_TARBALL_ARG"} &&
+        nested_l1_assets
+}
+
 meson_suite() {
     local name=$1
     "$FORK_ROOT/scripts/fork/build.sh" fork 2>&1 | tee "$logs/$name-build.log" |
@@ -76,7 +120,8 @@ for suite in "${suites[@]}"; do
         count_meson "$logs/qtest.log" ;;
     functional)
         "$FORK_ROOT/scripts/fork/tree.sh" fork ${UPSTREAM_TARBALL_ARG:+"$UPSTREAM_TARBALL_ARG"}
-        "$FORK_ROOT/scripts/fork/guest-assets.sh" > /dev/null
+        prepare "guest kernel" guest_assets
+        prepare "nested L1" nested_assets
         # The fork is compared with upstream built from the same tarball.
         "$FORK_ROOT/scripts/fork/tree.sh" baseline ${UPSTREAM_TARBALL_ARG:+"$UPSTREAM_TARBALL_ARG"}
         "$FORK_ROOT/scripts/fork/build.sh" baseline qemu-system-ppc64 2>&1 |

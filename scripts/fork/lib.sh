@@ -81,3 +81,14 @@ ninja_progress() {
 sha256_ok() {
     [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$2" ]
 }
+
+# nested_l1_assets: both L1 initramfs of the nested scenario
+# (l1-assets.sh): with Debian's qemu-system-ppc64, and with the fork's
+# cross build (cross.sh must have run), whose libraries come from its
+# sysroot and the cross compiler's libc.
+nested_l1_assets() {
+    "$FORK_ROOT/scripts/fork/l1-assets.sh" debian > /dev/null &&
+        "$FORK_ROOT/scripts/fork/l1-assets.sh" fork \
+            "$FORK_BUILD/cross/obj/qemu-system-ppc64" \
+            "$FORK_CACHE/cross-sysroot/root" "/usr/$CROSS_TRIPLET" > /dev/null
+}
