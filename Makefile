@@ -31,7 +31,8 @@ baseline: config.mak
 cross: config.mak
 	$(FORK)/cross.sh $(UPSTREAM_TARBALL_ARG)
 
-run: build
+# The nested scenario of run.sh runs the fork cross-built inside its L1.
+run: build cross
 	$(FORK)/run.sh
 
 check: config.mak
@@ -51,7 +52,8 @@ distclean:
 
 help:
 	@echo "make             build qemu-system-ppc64 (build/fork/obj)"
-	@echo "make run         build, then boot a pseries guest under TCG"
+	@echo "make run         build and cross-build, then boot a pseries guest"
+	@echo "                 and nested KVM under TCG (the fork's main job)"
 	@echo "make check       every suite; or check-unit, check-qtest,"
 	@echo "                 check-functional, check-patches, check-scripts"
 	@echo "make baseline    unpatched upstream from the same tarball"
