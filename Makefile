@@ -8,7 +8,7 @@ FORK := scripts/fork
 
 .PHONY: all build tree refresh-patches baseline cross run check check-unit \
 	check-qtest check-functional check-patches check-scripts install \
-	clean distclean help
+	bench clean distclean help
 
 all: build
 
@@ -35,6 +35,11 @@ cross: config.mak
 run: build cross
 	$(FORK)/run.sh
 
+# The fork against the baseline, timed side by side (docs/bench.md);
+# BUILD=1 adds cold builds of both, RUNS=N sets the counted runs.
+bench: build baseline cross
+	$(FORK)/bench.sh $(if $(BUILD),--build) $(if $(RUNS),--runs=$(RUNS))
+
 check: config.mak
 	$(FORK)/check.sh
 
@@ -58,6 +63,9 @@ help:
 	@echo "                 check-functional, check-patches, check-scripts"
 	@echo "make baseline    unpatched upstream from the same tarball"
 	@echo "make cross       qemu-system-ppc64 for ppc64le hosts (build/cross/obj)"
+	@echo "make bench       time the fork against the baseline: boots, nested"
+	@echo "                 boots, hypercalls, sizes (build/bench; BUILD=1 adds"
+	@echo "                 cold builds, RUNS=N counted runs; docs/bench.md)"
 	@echo "make install PREFIX=DIR  binary and firmware into DIR/bin, DIR/share"
 	@echo "make tree        lay build/fork/src again (FORCE=1 drops its work)"
 	@echo "make refresh-patches  write patches/ from build/fork/src commits"
