@@ -4,6 +4,11 @@
 # initramfs whose /init prints "FORK-GUEST: ..." lines and powers off.
 # Writes the paths to $FORK_CACHE/guest/assets.env and prints them.
 #
+#   guest-assets.sh [SUITE]
+#       SUITE: Debian 13 (GUEST_SUITE in pins.sh, the default), or the
+#       older guest, Debian 12 (GUEST_OLD_SUITE), in
+#       $FORK_CACHE/guest-SUITE
+#
 #   FORK_GUEST_OFFLINE=1  use the cache only; fail if it is incomplete
 #   FORK_GUEST_UPDATE=1   take Debian's newest packages even though the
 #                         cache is complete (by default a complete cache
@@ -12,9 +17,16 @@
 # shellcheck source=scripts/fork/lib.sh
 . "$(dirname "$0")/lib.sh"
 
+suite=${1:-$GUEST_SUITE}
+case $#:$suite in
+[01]:"$GUEST_SUITE") dir=$FORK_CACHE/guest series_pin=GUEST_KERNEL_SERIES ;;
+1:"$GUEST_OLD_SUITE")
+    dir=$FORK_CACHE/guest-$suite series_pin=GUEST_OLD_KERNEL_SERIES
+    GUEST_SUITE=$suite GUEST_KERNEL_SERIES=$GUEST_OLD_KERNEL_SERIES ;;
+*) die "usage: guest-assets.sh [$GUEST_SUITE|$GUEST_OLD_SUITE]" ;;
+esac
 command -v cpio > /dev/null || die "cpio is missing: apt-get install cpio"
 umask 022
-dir=$FORK_CACHE/guest
 debs=$dir/debs
 manifest=$dir/manifest
 mkdir -p "$debs" "$dir/extract"
@@ -125,7 +137,7 @@ fetch() {
     case $image in
     linux-image-"$GUEST_KERNEL_SERIES".*) ;;
     *) die "$GUEST_KERNEL_META $ver depends on '$image', not on a" \
-           "$GUEST_KERNEL_SERIES kernel: update GUEST_KERNEL_SERIES in pins.sh" ;;
+           "$GUEST_KERNEL_SERIES kernel: update $series_pin in pins.sh" ;;
     esac
 
     mkdir "$work/new"

@@ -12,14 +12,21 @@
 #       the SYSROOTs, in order (for a cross build: its sysroot, then the
 #       cross compiler's /usr/powerpc64le-linux-gnu for libc):
 #       $FORK_CACHE/l1/l1-fork.cpio.gz
+#   l1-assets.sh --l1-kernel=SUITE debian|fork ...
+#       the same, for an L1 that runs the kernel of "guest-assets.sh SUITE"
+#       (Debian 12's, whose kvm-hv knows only the nested-HV API) instead
+#       of the boot tests' kernel; the L2 is the same:
+#       $FORK_CACHE/l1/l1-VARIANT-SUITE.cpio.gz, and the L1 kernel's path
+#       in assets.env (L1_VARIANT_SUITE_KERNEL)
 #
 #   FORK_L1_OFFLINE=1  use the cache only; fail if it is incomplete
 #   FORK_L1_UPDATE=1   take Debian's newest library packages even though
 #                      the cache is complete
 #
 # What the L1 does, on its console (hvc0):
-#   FORK-L1: booted, cpu=, revision=, cpu-version= (hex), kvm-hv=loaded or
-#   failed, dev-kvm=present or missing, qemu-args=, then the L1 QEMU's
+#   FORK-L1: booted, kernel= (/proc/version), cpu=, revision=,
+#   cpu-version= (hex), kvm-hv=loaded or failed, dev-kvm=present or
+#   missing, qemu-args=, then the L1 QEMU's
 #   output (the L2's FORK-GUEST: lines among it), qemu-killed=kvm-error
 #   if KVM failed and QEMU stopped the VM (it is killed then), qemu-exit=
 #   (137: killed, at such an error or at the timeout), one "FORK-L1:
@@ -36,7 +43,12 @@
 # shellcheck source=scripts/fork/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-usage="usage: l1-assets.sh [debian] | l1-assets.sh fork BINARY SYSROOT..."
+usage="usage: l1-assets.sh [--l1-kernel=SUITE] [debian] | l1-assets.sh [--l1-kernel=SUITE] fork BINARY SYSROOT..."
+l1_suite=
+case ${1:-} in
+--l1-kernel=?*) l1_suite=${1#*=}; shift ;;
+--l1-kernel=) die "$usage" ;;
+esac
 variant=${1:-debian}
 case $variant in
 debian) [ $# -le 1 ] || die "$usage" ;;
@@ -70,6 +82,18 @@ FORK_GUEST_OFFLINE=${FORK_GUEST_OFFLINE:-${FORK_L1_OFFLINE:-0}} \
     die "cannot prepare the boot tests' kernel and guest (above)"
 # shellcheck source=/dev/null
 . "$FORK_CACHE/guest/assets.env"
+# The L1's kernel, and the modules of its kvm-hv
+L1_KERNEL=$KERNEL L1_MODULES=$MODULES
+if [ -n "$l1_suite" ]; then
+    FORK_GUEST_OFFLINE=${FORK_GUEST_OFFLINE:-${FORK_L1_OFFLINE:-0}} \
+        "$FORK_ROOT/scripts/fork/guest-assets.sh" "$l1_suite" > /dev/null ||
+        die "cannot prepare the L1 kernel of $l1_suite (above)"
+    # shellcheck source=/dev/null
+    L1_KERNEL=$(. "$FORK_CACHE/guest-$l1_suite/assets.env" && echo "$KERNEL")
+    # shellcheck source=/dev/null
+    L1_MODULES=$(. "$FORK_CACHE/guest-$l1_suite/assets.env" && echo "$MODULES")
+fi
+name=$variant${l1_suite:+-$l1_suite}
 
 exec 9> "$dir/.lock"
 flock 9
@@ -402,12 +426,18 @@ esac
 [ -f "$qemu" ] || die "no $qemu"
 closure "$qemu" "${sysroots[@]}" > "$work/closure"
 
-kvm=$MODULES/kernel/arch/powerpc/kvm
+kvm=$L1_MODULES/kernel/arch/powerpc/kvm
 mkdir -p "$work/initramfs"/{bin,dev,proc,sys,tmp,lib/modules,l2}
 for m in kvm kvm-hv; do
-    [ -f "$kvm/$m.ko.xz" ] || die "the guest kernel has no $kvm/$m.ko.xz"
-    # busybox insmod cannot be relied on to decompress
-    xz -dc "$kvm/$m.ko.xz" > "$work/initramfs/lib/modules/$m.ko"
+    # Debian 13 compresses its modules, Debian 12 does not; busybox insmod
+    # cannot be relied on to decompress.
+    if [ -f "$kvm/$m.ko.xz" ]; then
+        xz -dc "$kvm/$m.ko.xz" > "$work/initramfs/lib/modules/$m.ko"
+    elif [ -f "$kvm/$m.ko" ]; then
+        cp -- "$kvm/$m.ko" "$work/initramfs/lib/modules/$m.ko"
+    else
+        die "the L1 kernel has no $kvm/$m.ko.xz nor $m.ko"
+    fi
 done
 # the L2's busybox-static
 gzip -dc "$INITRD" | (cd "$work/initramfs" && cpio -i -d --quiet bin/busybox)
@@ -445,6 +475,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 echo "FORK-L1: booted"
+echo "FORK-L1: kernel=$(cat /proc/version)"
 c=$(sed -n 's/^cpu[[:space:]]*: *//p' /proc/cpuinfo | head -n 1)
 echo "FORK-L1: cpu=${c:-none}"
 r=$(sed -n 's/^revision[[:space:]]*: *//p' /proc/cpuinfo | head -n 1)
@@ -512,7 +543,7 @@ chmod 0755 "$work/initramfs/init"
 # Byte for byte the same for the same inputs; compressed (slow) only when
 # the archive changed.  gzip rather than xz, which the kernel takes too:
 # under TCG the L1 kernel unpacks xz in 9 s rather than 2, for 30% less.
-out=$dir/l1-$variant.cpio.gz
+out=$dir/l1-$name.cpio.gz
 find "$work/initramfs" -exec touch -h -d "@${SOURCE_DATE_EPOCH:-0}" {} +
 (cd "$work/initramfs" && find . -mindepth 1 -printf '%P\0' | LC_ALL=C sort -z |
     cpio --quiet --null --create --format=newc --reproducible --owner=0:0) \
@@ -526,27 +557,27 @@ if [ ! -f "$out" ] || [ "$(cat "$out.cpio-sha256" 2> /dev/null)" != "$sum" ]; th
 fi
 (cd "$work/initramfs" && find . -type f -printf '%P\0' | LC_ALL=C sort -z |
     xargs -0 sha256sum) > "$work/contents"
-cmp -s "$work/contents" "$dir/l1-$variant.contents" ||
-    mv "$work/contents" "$dir/l1-$variant.contents"
+cmp -s "$work/contents" "$dir/l1-$name.contents" ||
+    mv "$work/contents" "$dir/l1-$name.contents"
 
-case $variant in
-debian)
-    {
-        printf 'L1_DEBIAN_INITRD=%q\n' "$out"
-        printf 'L1_DEBIAN_QEMU_VERSION=%q\n' \
-            "$(awk -v p="$L1_DEBIAN_QEMU_PACKAGE" '$1 == p { print $2 }' "$manifest")"
-    } > "$work/env" ;;
-fork)
-    {
-        printf 'L1_FORK_INITRD=%q\n' "$out"
-        printf 'L1_FORK_QEMU=%q\n' "$binary"
-        printf 'L1_FORK_QEMU_SHA256=%q\n' "$(sha256sum < "$qemu" | cut -d' ' -f1)"
-    } > "$work/env" ;;
-esac
-cmp -s "$work/env" "$dir/l1-$variant.env" || mv "$work/env" "$dir/l1-$variant.env"
-for v in debian fork; do
-    if [ -f "$dir/l1-$v.cpio.gz" ] && [ -f "$dir/l1-$v.env" ]; then
-        cat "$dir/l1-$v.env"
+# L1_DEBIAN_..., L1_FORK_..., L1_FORK_BOOKWORM_...
+key=L1_$(printf '%s' "$name" | tr 'a-z-' 'A-Z_')
+{
+    printf '%s_INITRD=%q\n' "$key" "$out"
+    [ -z "$l1_suite" ] || printf '%s_KERNEL=%q\n' "$key" "$L1_KERNEL"
+    case $variant in
+    debian)
+        printf '%s_QEMU_VERSION=%q\n' "$key" \
+            "$(awk -v p="$L1_DEBIAN_QEMU_PACKAGE" '$1 == p { print $2 }' "$manifest")" ;;
+    fork)
+        printf '%s_QEMU=%q\n' "$key" "$binary"
+        printf '%s_QEMU_SHA256=%q\n' "$key" "$(sha256sum < "$qemu" | cut -d' ' -f1)" ;;
+    esac
+} > "$work/env"
+cmp -s "$work/env" "$dir/l1-$name.env" || mv "$work/env" "$dir/l1-$name.env"
+for env in "$dir"/l1-*.env; do
+    if [ -f "$env" ] && [ -f "${env%.env}.cpio.gz" ]; then
+        cat "$env"
     fi
 done > "$work/assets.env"
 cmp -s "$work/assets.env" "$dir/assets.env" || mv "$work/assets.env" "$dir/assets.env"

@@ -92,3 +92,12 @@ nested_l1_assets() {
             "$FORK_BUILD/cross/obj/qemu-system-ppc64" \
             "$FORK_CACHE/cross-sysroot/root" "/usr/$CROSS_TRIPLET" > /dev/null
 }
+
+# nested_old_l1_assets: the L1 initramfs of the tests of both nested APIs
+# on one L0 whose L1 runs Debian 12's kernel (GUEST_OLD_SUITE), with the
+# fork's cross build (cross.sh must have run).
+nested_old_l1_assets() {
+    "$FORK_ROOT/scripts/fork/l1-assets.sh" --l1-kernel="$GUEST_OLD_SUITE" fork \
+        "$FORK_BUILD/cross/obj/qemu-system-ppc64" \
+        "$FORK_CACHE/cross-sysroot/root" "/usr/$CROSS_TRIPLET" > /dev/null
+}

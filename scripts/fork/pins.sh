@@ -34,6 +34,11 @@ GUEST_KERNEL_META=linux-image-powerpc64le
 GUEST_KERNEL_SERIES=6.12
 GUEST_BUSYBOX=busybox-static
 DEBIAN_SECURITY_MIRROR=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
+# The older guest ("guest-assets.sh bookworm"): Debian 12's kernel, whose
+# kvm-hv knows only the nested-HV API (v1), as the L1 of the tests of both
+# nested APIs on one L0.
+GUEST_OLD_SUITE=bookworm
+GUEST_OLD_KERNEL_SERIES=6.1
 
 # The fork built for ppc64le hosts (cross.sh): the QEMU that runs KVM in
 # an L1 guest, and the only build that compiles target/ppc's KVM code.

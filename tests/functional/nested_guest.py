@@ -44,6 +44,10 @@ TRACE_GET_CAPS = re.compile(
     r'offered=(0x[0-9a-f]+)')
 TRACE_SET_CAPS = re.compile(r'spapr_nested_set_capabilities '
                             r'enabled=(0x[0-9a-f]+)')
+TRACE_API_SELECT = re.compile(r'spapr_nested_api_select .*nested API (\d+)')
+# spapr_nested_api_select's numbers of the nested APIs
+API_V1 = 1      # nested-HV: H_SET_PARTITION_TABLE, H_ENTER_NESTED
+API_V2 = 2      # PAPR: H_GUEST_*
 # The bits of H_GUEST_{GET,SET}_CAPABILITIES
 CAPS_P9 = 0x4000000000000000
 CAPS_P10 = 0x2000000000000000
@@ -52,15 +56,19 @@ CAPS_P11 = 0x1000000000000000
 RUN_TIMEOUT = 300   # one L0 boot to the L1's power-off: 10 to 20 s here
 
 
-def load_l1_assets(test, variant):
+def load_l1_assets(test, variant, l1_suite=None):
     """(L1 initramfs, the boot tests' assets) for @variant, 'debian' or
-    'fork'; skips @test when the cache lacks them or, for 'fork', when
-    the cross build changed since its initramfs was made."""
-    guest = load_assets(test)
+    'fork', and for an L1 kernel other than the boot tests' one, that of
+    Debian suite @l1_suite (then the assets' L1_KERNEL); skips @test when
+    the cache lacks them or, for 'fork', when the cross build changed
+    since its initramfs was made."""
+    guest = dict(load_assets(test))
     path = os.path.join(fork_cache(), 'l1', 'assets.env')
-    hint = ('run scripts/fork/l1-assets.sh debian, and for the fork\'s '
-            'L1 QEMU scripts/fork/cross.sh then scripts/fork/l1-assets.sh '
-            'fork (see scripts/fork/check.sh)')
+    option = f'--l1-kernel={l1_suite} ' if l1_suite else ''
+    hint = (f'run scripts/fork/l1-assets.sh {option}debian, and for the '
+            'fork\'s L1 QEMU scripts/fork/cross.sh then '
+            f'scripts/fork/l1-assets.sh {option}fork (see '
+            'scripts/fork/check.sh)')
     if not os.path.exists(path):
         test.skipTest(f'no L1 assets in {path}: {hint}')
     assets = {}
@@ -69,21 +77,26 @@ def load_l1_assets(test, variant):
             key, sep, value = line.strip().partition('=')
             if sep and not key.startswith('#'):
                 assets[key] = ' '.join(shlex.split(value))
-    key = 'L1_DEBIAN_INITRD' if variant == 'debian' else 'L1_FORK_INITRD'
-    initrd = assets.get(key, '')
+    prefix = f'L1_{variant}' + (f'_{l1_suite}' if l1_suite else '')
+    prefix = prefix.upper().replace('-', '_')
+    initrd = assets.get(f'{prefix}_INITRD', '')
     if not os.path.exists(initrd):
-        test.skipTest(f'{key} of {path} is missing: {hint}')
+        test.skipTest(f'{prefix}_INITRD of {path} is missing: {hint}')
+    if l1_suite:
+        guest['L1_KERNEL'] = assets.get(f'{prefix}_KERNEL', '')
+        if not os.path.exists(guest['L1_KERNEL']):
+            test.skipTest(f'{prefix}_KERNEL of {path} is missing: {hint}')
     if variant == 'fork':
-        binary = assets.get('L1_FORK_QEMU', '')
+        binary = assets.get(f'{prefix}_QEMU', '')
         if os.path.exists(binary):
             digest = hashlib.sha256()
             with open(binary, 'rb') as f:
                 for chunk in iter(lambda: f.read(1 << 20), b''):
                     digest.update(chunk)
-            if digest.hexdigest() != assets.get('L1_FORK_QEMU_SHA256'):
+            if digest.hexdigest() != assets.get(f'{prefix}_QEMU_SHA256'):
                 test.skipTest(f'{initrd} holds an older build than '
                               f'{binary}: run scripts/fork/l1-assets.sh '
-                              'fork again')
+                              f'{option}fork again')
     return initrd, guest
 
 
@@ -121,6 +134,12 @@ class NestedRun:
                 enabled = int(m[1], 16)
         return compat, offered, enabled
 
+    def apis_chosen(self):
+        """The nested APIs (API_V1, API_V2) the L1 committed to, in order,
+        as the fork's L0 traced them with both APIs on"""
+        return [int(m[1]) for m in map(TRACE_API_SELECT.search, self.l0_log)
+                if m]
+
     def summary(self):
         return (f'{self.name}: L1 {self.l1.get("cpu")!r} '
                 f'{self.l1.get("cpu-version")}, L2 '
@@ -133,12 +152,16 @@ class NestedRun:
 def boot_nested(test, name, l1_initrd, guest, nested='papr',
                 max_cpu_compat='power10', l1_qemu_args=(), l0_binary=None):
     """Boot the L1 @l1_initrd under an L0 (@l0_binary, or the QEMU under
-    test) with the nested API @nested ('papr': v2, 'hv': v1) and the L1 in
-    @max_cpu_compat mode (None: raw Power11); the L1 QEMU gets
-    @l1_qemu_args.  Returns a NestedRun once the L1 has powered off."""
+    test) with the nested API @nested ('papr': v2, 'hv': v1, 'both': both
+    on, the L1 chooses) and the L1 in @max_cpu_compat mode (None: raw
+    Power11); the L1 kernel is @guest's L1_KERNEL if it has one, else its
+    KERNEL; the L1 QEMU gets @l1_qemu_args.  Returns a NestedRun once the
+    L1 has powered off."""
     run = NestedRun(name)
     l0_log = test.log_file(f'l0-{name}.log')
-    machine = f'pseries,cap-nested-{nested}=on,{L0_CAPS}'
+    caps = {'papr': 'cap-nested-papr=on', 'hv': 'cap-nested-hv=on',
+            'both': 'cap-nested-hv=on,cap-nested-papr=on'}[nested]
+    machine = f'pseries,{caps},{L0_CAPS}'
     if max_cpu_compat:
         machine += f',max-cpu-compat={max_cpu_compat}'
     append = 'console=hvc0 panic=-1'
@@ -155,7 +178,8 @@ def boot_nested(test, name, l1_initrd, guest, nested='papr',
     vm.set_console()
     vm.add_args('-M', machine, '-cpu', 'power11', '-smp', '2', '-m', '2G',
                 '-accel', 'tcg,thread=multi', '-no-reboot',
-                '-kernel', guest['KERNEL'], '-initrd', l1_initrd,
+                '-kernel', guest.get('L1_KERNEL', guest['KERNEL']),
+                '-initrd', l1_initrd,
                 '-append', append,
                 '-d', 'guest_errors,unimp', '-D', l0_log)
     if not l0_binary:
