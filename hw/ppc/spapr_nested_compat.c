@@ -15,6 +15,7 @@
 
 #include "qemu/osdep.h"
 #include "qapi/error.h"
+#include "qemu/error-report.h"
 #include "qemu/log.h"
 #include "hw/ppc/spapr.h"
 #include "hw/ppc/spapr_nested_compat.h"
@@ -135,15 +136,20 @@ target_ulong spapr_nested_h_guest_set_capabilities(PowerPCCPU *cpu,
     }
 
     if (capabilities & H_GUEST_CAPABILITIES_COPY_MEM) {
+        if (strict) {
+            return nested_caps_refused(env, H_GUEST_CAP_COPY_MEM_BMAP);
+        }
         env->gpr[4] = 1;
         return H_P2; /* isn't supported */
     }
 
-    /* None asked for: R5 names the newest mode offered. */
+    /* None asked for: R5 names the newest mode offered (0: none). */
     if (!capabilities) {
         env->gpr[4] = 1;
         if (offered) {
             env->gpr[5] = clz64(offered & -offered);
+        } else if (strict) {
+            env->gpr[5] = 0;
         }
         return H_P2;
     }
@@ -224,11 +230,25 @@ static bool nested_compat_needed(void *opaque)
     return spapr->nested.capabilities_set && spapr_nested_papr_strict(spapr);
 }
 
+static int nested_compat_post_load(void *opaque, int version_id)
+{
+    SpaprMachineState *spapr = opaque;
+
+    if (spapr->nested.enabled_caps & ~H_GUEST_CAP_VALID_MASK) {
+        error_report("spapr/nested-papr-compat: enabled modes 0x%016" PRIx64
+                     " that no L1 can have enabled",
+                     spapr->nested.enabled_caps);
+        return -EINVAL;
+    }
+    return 0;
+}
+
 const VMStateDescription vmstate_spapr_nested_compat = {
     .name = "spapr/nested-papr-compat",
     .version_id = 1,
     .minimum_version_id = 1,
     .needed = nested_compat_needed,
+    .post_load = nested_compat_post_load,
     .fields = (const VMStateField[]) {
         VMSTATE_BOOL(nested.capabilities_set, SpaprMachineState),
         VMSTATE_UINT32(nested.pvr_base, SpaprMachineState),

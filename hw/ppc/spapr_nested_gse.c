@@ -11,11 +11,15 @@
 
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
+#include "qemu/host-utils.h"
 #include "hw/ppc/spapr.h"
 #include "hw/ppc/spapr_nested_gse.h"
 
 /* The radix tree size that the partition-scoped table may have: 2^52 */
 #define GSE_PAGETBL_RADIX_BITS 52
+/* Its root page directory: RPDS from 5 to 31 */
+#define GSE_PAGETBL_ROOT_SIZE_MIN (1ULL << 8)
+#define GSE_PAGETBL_ROOT_SIZE_MAX (1ULL << 34)
 /* The two process table sizes that PATE's PRTS can encode here */
 #define GSE_PROCTBL_SIZE_MIN (1ULL << 12)
 #define GSE_PROCTBL_SIZE_MAX (1ULL << 24)
@@ -28,9 +32,14 @@ bool spapr_nested_gse_value_ok(uint16_t id, const void *value)
 
     switch (id) {
     case GSB_PART_SCOPED_PAGETBL:
-        /* base, radix tree size in bits, root page directory size */
+        /*
+         * base, radix tree size in bits, root page directory size: a
+         * power of two that PATE's RPDS can encode (2^(RPDS + 3) bytes)
+         */
         return ldq_be_p(v + 8) == GSE_PAGETBL_RADIX_BITS &&
-               ldq_be_p(v + 16) != 0;
+               is_power_of_2(ldq_be_p(v + 16)) &&
+               ldq_be_p(v + 16) >= GSE_PAGETBL_ROOT_SIZE_MIN &&
+               ldq_be_p(v + 16) <= GSE_PAGETBL_ROOT_SIZE_MAX;
     case GSB_PROCESS_TBL:
         /* base, size */
         return ldq_be_p(v + 8) == GSE_PROCTBL_SIZE_MIN ||

@@ -8,10 +8,12 @@
  * that commits the L1 to an API selects it (v1: H_SET_PARTITION_TABLE or
  * H_ENTER_NESTED; v2: H_GUEST_SET_CAPABILITIES or H_GUEST_CREATE; a query
  * such as H_GUEST_GET_CAPABILITIES does not).  The other API's calls then
- * fail as on a hypervisor without it, until the L1 has torn down all its
- * nested state (no v2 guest, or the v1 partition table cleared) or the
- * machine resets.  Each capability alone behaves as upstream: its API is
- * the only one, chosen when the capability is applied.
+ * fail as on a hypervisor without it while the L1 holds nested state of
+ * the chosen API (a v2 guest, or a v1 partition table): once it has torn
+ * it down, or never built any (a kernel that negotiated capabilities and
+ * kexec'd), or the machine resets, the L1 may choose again.  Each
+ * capability alone behaves as upstream: its API is the only one, chosen
+ * when the capability is applied.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -20,7 +22,10 @@
 #include "hw/core/cpu.h"
 #include "hw/ppc/spapr.h"
 #include "hw/ppc/spapr_cpu_core.h"
+#include "hw/ppc/spapr_nested_migration.h"
 #include "hw/ppc/spapr_nested_select.h"
+#include "mmu-book3s-v3.h"
+#include "qemu/error-report.h"
 #include "trace.h"
 
 bool spapr_nested_both_apis(SpaprMachineState *spapr)
@@ -31,8 +36,12 @@ bool spapr_nested_both_apis(SpaprMachineState *spapr)
 
 bool spapr_nested_api_refused(SpaprMachineState *spapr, uint8_t api)
 {
-    return spapr_nested_both_apis(spapr) && spapr->nested.api &&
-           spapr->nested.api != api;
+    if (!spapr_nested_both_apis(spapr) || !spapr->nested.api ||
+        spapr->nested.api == api) {
+        return false;
+    }
+    spapr_nested_api_release(spapr);
+    return spapr->nested.api;
 }
 
 void spapr_nested_api_commit(SpaprMachineState *spapr, uint8_t api)
@@ -43,24 +52,11 @@ void spapr_nested_api_commit(SpaprMachineState *spapr, uint8_t api)
     }
 }
 
-/* State is stored back into the L1's nested guest when the L2 exits. */
-static bool nested_l2_running(void)
-{
-    CPUState *cs;
-
-    CPU_FOREACH(cs) {
-        if (spapr_cpu_state(POWERPC_CPU(cs))->in_nested) {
-            return true;
-        }
-    }
-    return false;
-}
-
 void spapr_nested_api_release(SpaprMachineState *spapr)
 {
     bool torn_down;
 
-    if (!spapr_nested_both_apis(spapr) || nested_l2_running()) {
+    if (!spapr_nested_both_apis(spapr) || spapr_nested_l2_running()) {
         return;
     }
     switch (spapr->nested.api) {
@@ -94,11 +90,29 @@ static bool nested_api_needed(void *opaque)
     return spapr_nested_both_apis(spapr) && spapr->nested.api;
 }
 
+/* As H_SET_PARTITION_TABLE takes them */
+#define PTCR_PRTS_MAX 4
+
+static int nested_api_post_load(void *opaque, int version_id)
+{
+    SpaprMachineState *spapr = opaque;
+
+    if (spapr->nested.api > NESTED_API_PAPR ||
+        (spapr->nested.ptcr & PTCR_PATS) > PTCR_PRTS_MAX) {
+        error_report("spapr/nested-api: nested API %u or partition table "
+                     "0x%" PRIx64 " that no L1 can have chosen",
+                     spapr->nested.api, spapr->nested.ptcr);
+        return -EINVAL;
+    }
+    return 0;
+}
+
 const VMStateDescription vmstate_spapr_nested_api = {
     .name = "spapr/nested-api",
     .version_id = 1,
     .minimum_version_id = 1,
     .needed = nested_api_needed,
+    .post_load = nested_api_post_load,
     .fields = (const VMStateField[]) {
         VMSTATE_UINT8(nested.api, SpaprMachineState),
         VMSTATE_UINT64(nested.ptcr, SpaprMachineState),

@@ -14,6 +14,7 @@
 
 #define H_SUCCESS 0
 #define H_FUNCTION (-2)
+#define H_PARAMETER (-4)
 #define H_NOT_AVAILABLE 3
 
 #define H_GUEST_GET_CAPABILITIES 0x460
@@ -78,10 +79,10 @@ static void test_v2_first(void)
     uint64_t guest;
 
     g_assert_cmpint(v2_set_caps(qts), ==, H_SUCCESS);
-    g_assert_cmpint(v1_set_ptbl(qts, PTCR), ==, H_FUNCTION);
-    g_assert_cmpint(v1_enter(qts), ==, H_FUNCTION);
     g_assert_cmpint(v2_create(qts, &guest), ==, H_SUCCESS);
     g_assert_cmpint(v1_set_ptbl(qts, PTCR), ==, H_FUNCTION);
+    g_assert_cmpint(v1_enter(qts), ==, H_FUNCTION);
+    g_assert_cmpint(v2_query(qts), ==, H_SUCCESS);
     /* shared by both APIs */
     g_assert_cmpint(hcall(qts, H_TLB_INVALIDATE, 0, guest, NULL),
                     ==, H_SUCCESS);
@@ -135,6 +136,21 @@ static void test_release_after_teardown(void)
     qtest_quit(qts);
 }
 
+/*
+ * Capabilities alone are no nested state: a kernel that negotiated them
+ * and kexec'd into one that knows only v1 gets v1.
+ */
+static void test_capabilities_hold_nothing(void)
+{
+    QTestState *qts = qtest_init(BOTH);
+
+    g_assert_cmpint(v2_set_caps(qts), ==, H_SUCCESS);
+    g_assert_cmpint(v1_set_ptbl(qts, PTCR), ==, H_SUCCESS);
+    g_assert_cmpint(v2_query(qts), ==, H_FUNCTION);
+    g_assert_cmpint(v2_set_caps(qts), ==, H_FUNCTION);
+    qtest_quit(qts);
+}
+
 /* While v2 guests remain, v2 stays chosen. */
 static void test_no_release_with_guests(void)
 {
@@ -152,6 +168,7 @@ static void test_no_release_with_guests(void)
 static void test_release_at_reset(void)
 {
     QTestState *qts = qtest_init(BOTH);
+    uint64_t guest;
 
     g_assert_cmpint(v1_set_ptbl(qts, PTCR), ==, H_SUCCESS);
     g_assert_cmpint(v2_query(qts), ==, H_FUNCTION);
@@ -160,6 +177,7 @@ static void test_release_at_reset(void)
     qtest_qmp_eventwait(qts, "RESET");
 
     g_assert_cmpint(v2_set_caps(qts), ==, H_SUCCESS);
+    g_assert_cmpint(v2_create(qts, &guest), ==, H_SUCCESS);
     g_assert_cmpint(v1_set_ptbl(qts, PTCR), ==, H_FUNCTION);
     qtest_quit(qts);
 }
@@ -225,7 +243,7 @@ static void test_migration(void)
     g_assert_cmpint(v2_query(dst), ==, H_FUNCTION);
     /* the partition table came along: H_ENTER_NESTED gets past it */
     g_assert_cmpint(v1_enter(dst), !=, H_NOT_AVAILABLE);
-    g_assert_cmpint(v1_enter(dst), !=, H_FUNCTION);
+    g_assert_cmpint(v1_enter(dst), ==, H_PARAMETER);
 
     qtest_quit(src);
     qtest_quit(dst);
@@ -241,6 +259,8 @@ int main(int argc, char **argv)
                    test_query_does_not_select);
     qtest_add_func("spapr/nested-apis/release-after-teardown",
                    test_release_after_teardown);
+    qtest_add_func("spapr/nested-apis/capabilities-hold-nothing",
+                   test_capabilities_hold_nothing);
     qtest_add_func("spapr/nested-apis/no-release-with-guests",
                    test_no_release_with_guests);
     qtest_add_func("spapr/nested-apis/release-at-reset",

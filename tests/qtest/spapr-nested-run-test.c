@@ -1,0 +1,300 @@
+/*
+ * QTest testcase for an L1 that runs its L2 on the nested APIs' L0
+ *
+ * The machine is stopped (-S), so a vCPU that enters its L2 through
+ * H_GUEST_RUN_VCPU (PAPR API) or H_ENTER_NESTED (nested-HV API) stays
+ * there: what the L0 loaded for the L2 can be read with "info registers",
+ * and what happens to such a vCPU at a machine reset or a migration can
+ * be seen from outside.  The accelerator is TCG, whose TLB the nested
+ * entry flushes.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/bswap.h"
+#include "qobject/qdict.h"
+#include "libqtest.h"
+
+#define H_SUCCESS 0
+#define H_NOT_AVAILABLE 3
+#define H_P2 (-55)
+
+#define H_GUEST_GET_CAPABILITIES 0x460
+#define H_GUEST_SET_CAPABILITIES 0x464
+#define H_GUEST_CREATE 0x470
+#define H_GUEST_CREATE_VCPU 0x474
+#define H_GUEST_SET_STATE 0x47c
+#define H_GUEST_RUN_VCPU 0x480
+#define H_SET_PARTITION_TABLE 0xf800
+#define H_ENTER_NESTED 0xf804
+
+#define CAP_P9 0x4000000000000000ULL
+#define CAP_P10 0x2000000000000000ULL
+#define GUEST_WIDE 0x8000000000000000ULL
+
+#define GSID_PAGETBL 0x0005
+#define GSID_RUN_INPUT 0x0c00
+#define GSID_RUN_OUTPUT 0x0c01
+#define GSID_MSR 0x1022
+
+#define MSR_SF (1ULL << 63)
+#define MSR_HV (1ULL << 60)
+#define MSR_ME (1ULL << 12)
+#define MSR_IR (1ULL << 5)
+#define MSR_DR (1ULL << 4)
+#define MSR_RI (1ULL << 1)
+#define MSR_LE (1ULL << 0)
+/* What Linux gives its guests, and the hypervisor bit on top */
+#define L2_MSR (MSR_SF | MSR_ME | MSR_IR | MSR_DR | MSR_RI | MSR_LE)
+
+#define GSB_ADDR 0x1000000
+#define RUN_IN_ADDR 0x1100000
+#define RUN_OUT_ADDR 0x1200000
+#define RUN_BUF_SIZE 0x1000
+#define L2_PAGETBL 0x2000000
+#define L2_PAGETBL_ROOT_SIZE 0x10000
+
+/* v1: the L1's partition table, its hv state and its L2's registers */
+#define PTCR 0x3000000
+#define HV_STATE_ADDR 0x3100000
+#define REGS_ADDR 0x3200000
+#define HV_STATE_LPID_OFFSET 8
+#define REGS_MSR_OFFSET (33 * 8)
+#define REGS_SIZE 0x200
+
+#define NESTED_PAPR "-accel tcg -S -M pseries,cap-nested-papr=on -cpu power10"
+#define NESTED_HV "-accel tcg -S -M pseries,cap-nested-hv=on -cpu power10"
+
+static int64_t hcall(QTestState *qts, uint64_t opcode, int nargs,
+                     const uint64_t *args, uint64_t *rets)
+{
+    return qtest_hcall(qts, 0, opcode, nargs, args, rets);
+}
+
+/* One element @id of @n 8-byte values, set with H_GUEST_SET_STATE */
+static void set_state(QTestState *qts, uint64_t flags, uint64_t guest,
+                      uint16_t id, int n, const uint64_t *values)
+{
+    uint8_t gsb[4 + 4 + 3 * 8];
+    const uint64_t args[] = { flags, guest, 0, GSB_ADDR, 8 + n * 8 };
+    int i;
+
+    g_assert(n <= 3);
+    stl_be_p(gsb, 1);
+    stw_be_p(gsb + 4, id);
+    stw_be_p(gsb + 6, n * 8);
+    for (i = 0; i < n; i++) {
+        stq_be_p(gsb + 8 + i * 8, values[i]);
+    }
+    qtest_memwrite(qts, GSB_ADDR, gsb, 8 + n * 8);
+    g_assert_cmpint(hcall(qts, H_GUEST_SET_STATE, ARRAY_SIZE(args), args,
+                          NULL), ==, H_SUCCESS);
+}
+
+/*
+ * An L2 with one vCPU that can run, whose MSR is @msr; returns its id
+ * once vCPU 0 of the machine has entered it.
+ */
+static uint64_t papr_run_l2(QTestState *qts, uint64_t msr)
+{
+    const uint64_t caps[] = { 0, CAP_P9 | CAP_P10 }, create[] = { 0, -1 };
+    const uint64_t pagetbl[] = { L2_PAGETBL, 52, L2_PAGETBL_ROOT_SIZE };
+    const uint64_t run_in[] = { RUN_IN_ADDR, RUN_BUF_SIZE };
+    const uint64_t run_out[] = { RUN_OUT_ADDR, RUN_BUF_SIZE };
+    uint64_t rets[QTEST_HCALL_MAX_RETS], vcpu[3] = { 0 }, run[3] = { 0 };
+    uint8_t empty_gsb[4] = { 0 };
+
+    g_assert_cmpint(hcall(qts, H_GUEST_SET_CAPABILITIES, ARRAY_SIZE(caps),
+                          caps, NULL), ==, H_SUCCESS);
+    g_assert_cmpint(hcall(qts, H_GUEST_CREATE, ARRAY_SIZE(create), create,
+                          rets), ==, H_SUCCESS);
+    vcpu[1] = run[1] = rets[0];
+    g_assert_cmpint(hcall(qts, H_GUEST_CREATE_VCPU, ARRAY_SIZE(vcpu), vcpu,
+                          NULL), ==, H_SUCCESS);
+    set_state(qts, GUEST_WIDE, rets[0], GSID_PAGETBL, ARRAY_SIZE(pagetbl),
+              pagetbl);
+    set_state(qts, 0, rets[0], GSID_RUN_INPUT, ARRAY_SIZE(run_in), run_in);
+    set_state(qts, 0, rets[0], GSID_RUN_OUTPUT, ARRAY_SIZE(run_out), run_out);
+    set_state(qts, 0, rets[0], GSID_MSR, 1, &msr);
+    qtest_memwrite(qts, RUN_IN_ADDR, empty_gsb, sizeof(empty_gsb));
+    hcall(qts, H_GUEST_RUN_VCPU, ARRAY_SIZE(run), run, NULL);
+    return rets[0];
+}
+
+/* vCPU 0 enters an L2 through H_ENTER_NESTED, the L2's MSR being @msr. */
+static void hv_enter_l2(QTestState *qts, uint64_t msr)
+{
+    const uint64_t ptcr = PTCR, enter[] = { HV_STATE_ADDR, REGS_ADDR };
+    uint8_t zero[REGS_SIZE] = { 0 };
+    uint32_t lpid = 1;
+
+    g_assert_cmpint(hcall(qts, H_SET_PARTITION_TABLE, 1, &ptcr, NULL),
+                    ==, H_SUCCESS);
+    /* the L1 writes these structures in its byte order: the host's here */
+    qtest_memwrite(qts, HV_STATE_ADDR, zero, sizeof(zero));
+    qtest_memwrite(qts, HV_STATE_ADDR + HV_STATE_LPID_OFFSET, &lpid,
+                   sizeof(lpid));
+    qtest_memwrite(qts, REGS_ADDR, zero, sizeof(zero));
+    qtest_memwrite(qts, REGS_ADDR + REGS_MSR_OFFSET, &msr, sizeof(msr));
+    hcall(qts, H_ENTER_NESTED, ARRAY_SIZE(enter), enter, NULL);
+}
+
+/* vCPU 0's MSR, as "info registers" shows it */
+static uint64_t vcpu0_msr(QTestState *qts)
+{
+    g_autofree char *regs = qtest_hmp(qts, "info registers");
+    const char *msr = strstr(regs, "MSR ");
+
+    g_assert_nonnull(msr);
+    return g_ascii_strtoull(msr + 4, NULL, 16);
+}
+
+/* Whether vCPU 0 takes hcalls, that is, runs its L1 and not an L2 */
+static bool vcpu0_in_l1(QTestState *qts)
+{
+    g_autofree char *answer = qtest_hcall_raw(qts, "cpu=0 0x460 0");
+
+    if (g_str_has_prefix(answer, "FAIL")) {
+        g_assert_nonnull(strstr(answer, "running a nested guest"));
+        return false;
+    }
+    g_assert_true(g_str_has_prefix(answer, "OK "));
+    return true;
+}
+
+/*
+ * The L1 chooses the L2's MSR, but not hypervisor state: with MSR[HV]
+ * the L2 would run with the privileges of the virtual hypervisor.
+ */
+static void test_papr_msr_hv(void)
+{
+    QTestState *qts = qtest_init(NESTED_PAPR);
+
+    papr_run_l2(qts, L2_MSR | MSR_HV);
+    g_assert_false(vcpu0_in_l1(qts));
+    g_assert_cmphex(vcpu0_msr(qts), ==, L2_MSR);
+    qtest_quit(qts);
+}
+
+static void test_hv_msr_hv(void)
+{
+    QTestState *qts = qtest_init(NESTED_HV);
+
+    hv_enter_l2(qts, L2_MSR | MSR_HV);
+    g_assert_false(vcpu0_in_l1(qts));
+    g_assert_cmphex(vcpu0_msr(qts), ==, L2_MSR);
+    qtest_quit(qts);
+}
+
+static void reset(QTestState *qts)
+{
+    qtest_qmp_assert_success(qts, "{ 'execute': 'system_reset' }");
+    qtest_qmp_eventwait(qts, "RESET");
+}
+
+/*
+ * A reset (another vCPU of the L1 asked for it) while vCPU 0 runs an L2:
+ * vCPU 0 comes back to the new L1, and the old L1's L2s are gone.
+ */
+static void test_papr_reset_in_l2(void)
+{
+    QTestState *qts = qtest_init(NESTED_PAPR " -smp 2");
+    uint64_t guest = papr_run_l2(qts, L2_MSR);
+    uint8_t gsb[12] = { 0, 0, 0, 1, 0x10, 0x00, 0, 8 };
+    const uint64_t set[] = { 0, guest, 0, GSB_ADDR, sizeof(gsb) };
+
+    g_assert_false(vcpu0_in_l1(qts));
+    reset(qts);
+    g_assert_true(vcpu0_in_l1(qts));
+    qtest_memwrite(qts, GSB_ADDR, gsb, sizeof(gsb));
+    g_assert_cmpint(hcall(qts, H_GUEST_SET_STATE, ARRAY_SIZE(set), set, NULL),
+                    ==, H_P2);
+    /* the new L1 negotiates its modes again, and runs an L2 */
+    g_assert_cmphex(papr_run_l2(qts, L2_MSR), !=, 0);
+    g_assert_false(vcpu0_in_l1(qts));
+    qtest_quit(qts);
+}
+
+static void test_hv_reset_in_l2(void)
+{
+    QTestState *qts = qtest_init(NESTED_HV " -smp 2");
+    const uint64_t enter[] = { HV_STATE_ADDR, REGS_ADDR };
+
+    hv_enter_l2(qts, L2_MSR);
+    g_assert_false(vcpu0_in_l1(qts));
+    reset(qts);
+    g_assert_true(vcpu0_in_l1(qts));
+    /* the old L1's partition table went with it */
+    g_assert_cmpint(hcall(qts, H_ENTER_NESTED, ARRAY_SIZE(enter), enter,
+                          NULL), ==, H_NOT_AVAILABLE);
+    hv_enter_l2(qts, L2_MSR);
+    g_assert_false(vcpu0_in_l1(qts));
+    qtest_quit(qts);
+}
+
+static char *migrate_status(QTestState *qts)
+{
+    QDict *rsp = qtest_qmp_assert_success_ref(qts,
+                     "{ 'execute': 'query-migrate' }");
+    char *status = g_strdup(qdict_get_try_str(rsp, "status"));
+
+    qobject_unref(rsp);
+    return status;
+}
+
+/*
+ * Migrating while a vCPU runs an L2 fails (the L1's registers wait in the
+ * L0 and do not migrate), and the source keeps them; once the vCPU is
+ * back in its L1 (here: after a reset), it migrates.
+ */
+static void test_migration_in_l2(void)
+{
+    g_autofree char *tmpdir = g_dir_make_tmp("spapr-nested-run-XXXXXX", NULL);
+    g_autofree char *uri = g_strdup_printf("file:%s/state", tmpdir);
+    g_autofree char *path = g_strdup_printf("%s/state", tmpdir);
+    QTestState *qts = qtest_init(NESTED_PAPR);
+    char *status = NULL;
+
+    papr_run_l2(qts, L2_MSR);
+    qtest_qmp_assert_success(qts, "{ 'execute': 'migrate',"
+                             "  'arguments': { 'uri': %s } }", uri);
+    do {
+        g_free(status);
+        g_usleep(20 * 1000);
+        status = migrate_status(qts);
+    } while (!strcmp(status, "setup") || !strcmp(status, "active") ||
+             !strcmp(status, "device"));
+    g_assert_cmpstr(status, ==, "failed");
+    g_free(status);
+    g_assert_false(vcpu0_in_l1(qts));
+    g_assert_cmphex(vcpu0_msr(qts), ==, L2_MSR);
+
+    reset(qts);
+    qtest_qmp_assert_success(qts, "{ 'execute': 'migrate',"
+                             "  'arguments': { 'uri': %s } }", uri);
+    status = NULL;
+    do {
+        g_free(status);
+        g_usleep(20 * 1000);
+        status = migrate_status(qts);
+    } while (strcmp(status, "completed") && strcmp(status, "failed"));
+    g_assert_cmpstr(status, ==, "completed");
+    g_free(status);
+
+    qtest_quit(qts);
+    unlink(path);
+    rmdir(tmpdir);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    qtest_add_func("spapr/nested-run/papr-msr-hv", test_papr_msr_hv);
+    qtest_add_func("spapr/nested-run/hv-msr-hv", test_hv_msr_hv);
+    qtest_add_func("spapr/nested-run/papr-reset-in-l2",
+                   test_papr_reset_in_l2);
+    qtest_add_func("spapr/nested-run/hv-reset-in-l2", test_hv_reset_in_l2);
+    qtest_add_func("spapr/nested-run/migration-in-l2", test_migration_in_l2);
+    return g_test_run();
+}
