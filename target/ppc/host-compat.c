@@ -107,6 +107,31 @@ uint64_t host_compat_from_dt(const char *cpus_dir)
     return told ? modes : 0;
 }
 
+uint64_t host_compat_detect(uint64_t ioctl_caps,
+                            const char *const *dt_cpus_dirs, size_t n_dirs,
+                            HostCompatSource *source)
+{
+    uint64_t modes = host_compat_from_caps(ioctl_caps);
+    size_t i;
+
+    if (modes) {
+        *source = HOST_COMPAT_SOURCE_IOCTL;
+        return modes;
+    }
+    /*
+     * Only the first folder that exists: the others are other names of
+     * the same tree (/proc/device-tree links to the one in /sys).
+     */
+    for (i = 0; i < n_dirs; i++) {
+        if (g_file_test(dt_cpus_dirs[i], G_FILE_TEST_IS_DIR)) {
+            modes = host_compat_from_dt(dt_cpus_dirs[i]);
+            break;
+        }
+    }
+    *source = modes ? HOST_COMPAT_SOURCE_DT : HOST_COMPAT_SOURCE_NONE;
+    return modes;
+}
+
 uint32_t host_compat_max_pvr(uint64_t modes)
 {
     int i;

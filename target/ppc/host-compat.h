@@ -44,6 +44,15 @@ uint64_t host_compat_from_cpu_version(const void *prop, size_t len);
  */
 uint64_t host_compat_from_dt(const char *cpus_dir);
 
+/*
+ * The host's modes: those of KVM's answer @ioctl_caps if it knows any,
+ * else those of the first of the @n_dirs @dt_cpus_dirs that exists;
+ * 0 if neither tells.  @source says where they came from.
+ */
+uint64_t host_compat_detect(uint64_t ioctl_caps,
+                            const char *const *dt_cpus_dirs, size_t n_dirs,
+                            HostCompatSource *source);
+
 /* The logical PVR of the newest mode of @modes; 0 if empty. */
 uint32_t host_compat_max_pvr(uint64_t modes);
 

@@ -36,7 +36,7 @@ static uint64_t kvm_compat_caps(KVMState *s)
         kvm_vm_ioctl(s, KVM_PPC_GET_COMPAT_CAPS, &caps) < 0) {
         return 0;
     }
-    return host_compat_from_caps(caps.compat_capabilities);
+    return caps.compat_capabilities;
 }
 
 /* /proc/device-tree is a link to the second; /proc may be absent. */
@@ -48,20 +48,9 @@ static const char *const dt_cpus_dirs[] = {
 void kvmppc_host_compat_detect(KVMState *s)
 {
     g_autofree char *names = NULL;
-    int i;
 
-    host_modes = kvm_compat_caps(s);
-    host_source = HOST_COMPAT_SOURCE_IOCTL;
-    for (i = 0; !host_modes && i < ARRAY_SIZE(dt_cpus_dirs); i++) {
-        if (g_file_test(dt_cpus_dirs[i], G_FILE_TEST_IS_DIR)) {
-            host_modes = host_compat_from_dt(dt_cpus_dirs[i]);
-            host_source = HOST_COMPAT_SOURCE_DT;
-            break;
-        }
-    }
-    if (!host_modes) {
-        host_source = HOST_COMPAT_SOURCE_NONE;
-    }
+    host_modes = host_compat_detect(kvm_compat_caps(s), dt_cpus_dirs,
+                                    ARRAY_SIZE(dt_cpus_dirs), &host_source);
     trace_kvmppc_host_compat(host_modes, host_compat_source_name(host_source));
     if (host_modes) {
         names = host_compat_names(host_modes);

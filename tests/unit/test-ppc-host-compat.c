@@ -119,6 +119,7 @@ static void test_dt_power10_mode(void)
     /* Not a CPU: ignored whatever it holds. */
     fake_dt_file(&dt, "l2-cache@2000", "device_type", "cache",
                  sizeof("cache"));
+    fake_dt_file(&dt, "l2-cache@2000", "cpu-version", "\xde\xad\xbe\xef", 4);
     g_assert_cmphex(host_compat_from_dt(dt.cpus), ==, P9 | P10);
     fake_dt_cleanup(&dt);
 }
@@ -164,7 +165,77 @@ static void test_dt_unreadable(void)
     fake_dt_file(&dt, "PowerPC,POWER11@0", "cpu-version", garbage,
                  sizeof(garbage));
     g_assert_cmphex(host_compat_from_dt(dt.cpus), ==, 0);
+    /* Truncated, empty, or four bytes that are no PVR */
+    fake_dt_file(&dt, "PowerPC,POWER11@0", "cpu-version", "\x0f\x00\x00", 3);
+    g_assert_cmphex(host_compat_from_dt(dt.cpus), ==, 0);
+    fake_dt_file(&dt, "PowerPC,POWER11@0", "cpu-version", "", 0);
+    g_assert_cmphex(host_compat_from_dt(dt.cpus), ==, 0);
+    fake_dt_file(&dt, "PowerPC,POWER11@0", "cpu-version", "\xde\xad\xbe\xef",
+                 4);
+    g_assert_cmphex(host_compat_from_dt(dt.cpus), ==, 0);
     fake_dt_cleanup(&dt);
+
+    /* One CPU that cannot be read makes the whole tree tell nothing. */
+    fake_dt_init(&dt);
+    fake_dt_cpu(&dt, "PowerPC,POWER11@0", LOGICAL_POWER10);
+    fake_dt_file(&dt, "PowerPC,POWER11@8", "device_type", "cpu", sizeof("cpu"));
+    fake_dt_file(&dt, "PowerPC,POWER11@8", "cpu-version", "\x0f\x00", 2);
+    g_assert_cmphex(host_compat_from_dt(dt.cpus), ==, 0);
+    fake_dt_cleanup(&dt);
+}
+
+/*
+ * The order of the sources: KVM's answer, then the first device tree
+ * folder that exists (/proc/device-tree, else /sys's), then nothing.
+ */
+static void test_detect_order(void)
+{
+    HostCompatSource source = (HostCompatSource)-1;
+    g_autofree char *missing = NULL;
+    const char *dirs[2];
+    FakeDt proc, sys;
+
+    fake_dt_init(&proc);
+    fake_dt_cpu(&proc, "PowerPC,POWER11@0", LOGICAL_POWER10);
+    fake_dt_init(&sys);
+    fake_dt_cpu(&sys, "PowerPC,POWER11@0", LOGICAL_POWER9);
+    missing = g_build_filename(proc.root, "no-such-folder", NULL);
+
+    /* KVM knows: the device tree is not read. */
+    dirs[0] = proc.cpus;
+    dirs[1] = sys.cpus;
+    g_assert_cmphex(host_compat_detect(P9 | P10 | P11, dirs, 2, &source),
+                    ==, P9 | P10 | P11);
+    g_assert_cmpint(source, ==, HOST_COMPAT_SOURCE_IOCTL);
+
+    /* An answer of no known mode is no answer. */
+    g_assert_cmphex(host_compat_detect(0x8000000000000000ULL, dirs, 2,
+                                       &source), ==, P9 | P10);
+    g_assert_cmpint(source, ==, HOST_COMPAT_SOURCE_DT);
+    g_assert_cmphex(host_compat_detect(0, dirs, 2, &source), ==, P9 | P10);
+    g_assert_cmpint(source, ==, HOST_COMPAT_SOURCE_DT);
+
+    /* No /proc: the second folder. */
+    dirs[0] = missing;
+    g_assert_cmphex(host_compat_detect(0, dirs, 2, &source), ==, P9);
+    g_assert_cmpint(source, ==, HOST_COMPAT_SOURCE_DT);
+
+    /* A first folder in raw mode is not overruled by a second one. */
+    fake_dt_cpu(&proc, "PowerPC,POWER11@0", RAW_POWER11);
+    dirs[0] = proc.cpus;
+    g_assert_cmphex(host_compat_detect(0, dirs, 2, &source), ==, 0);
+    g_assert_cmpint(source, ==, HOST_COMPAT_SOURCE_NONE);
+
+    /* Neither folder: raw mode assumed, as upstream. */
+    dirs[0] = missing;
+    dirs[1] = missing;
+    g_assert_cmphex(host_compat_detect(0, dirs, 2, &source), ==, 0);
+    g_assert_cmpint(source, ==, HOST_COMPAT_SOURCE_NONE);
+    g_assert_cmphex(host_compat_detect(0, NULL, 0, &source), ==, 0);
+    g_assert_cmpint(source, ==, HOST_COMPAT_SOURCE_NONE);
+
+    fake_dt_cleanup(&proc);
+    fake_dt_cleanup(&sys);
 }
 
 static void test_names_and_max(void)
@@ -267,6 +338,7 @@ int main(int argc, char **argv)
     g_test_add_func("/ppc/host-compat/dt/mixed-modes", test_dt_mixed_modes);
     g_test_add_func("/ppc/host-compat/dt/raw-mode", test_dt_raw_mode);
     g_test_add_func("/ppc/host-compat/dt/unreadable", test_dt_unreadable);
+    g_test_add_func("/ppc/host-compat/detect-order", test_detect_order);
     g_test_add_func("/ppc/host-compat/names-and-max", test_names_and_max);
     for (i = 0; i < ARRAY_SIZE(guest_cases); i++) {
         g_autofree char *path = g_strdup_printf(
