@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Run the fork's test suites and end with one line
 # "N passed, N failed, N skipped" summing them all.
-# Usage: check.sh [unit] [qtest] [functional] [patches] [scripts]
+# Usage: check.sh [scripts] [patches] [unit] [qtest] [functional] [bench]
 # (all of them by default, in that order).
 . "$(dirname "$0")/lib.sh"
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(scripts patches unit qtest functional)
+[ ${#suites[@]} -gt 0 ] || suites=(scripts patches unit qtest functional bench)
 obj=$FORK_BUILD/fork/obj
 logs=$FORK_BUILD/check
 mkdir -p "$logs"
@@ -31,10 +31,13 @@ count_meson() {
     passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 }
 
-# count_tap LOG: add the "ok"/"not ok" lines of a TAP LOG to the totals.
+# count_tap LOG: add the "ok"/"not ok" lines of a TAP LOG to the totals
+# ("ok ... # SKIP" is a skip).
 count_tap() {
-    local log=$1
-    passed=$((passed + $(grep -c -E '^ok [0-9]+' "$log" || true)))
+    local log=$1 skips
+    skips=$(grep -c -i -E '^ok [0-9]+.*# *skip' "$log" || true)
+    passed=$((passed + $(grep -c -E '^ok [0-9]+' "$log" || true) - skips))
+    skipped=$((skipped + skips))
     failed=$((failed + $(grep -c -E '^not ok [0-9]+' "$log" || true)))
     if ! grep -q -E '^1\.\.[0-9]+' "$log"; then
         failed=$((failed + 1))
@@ -88,10 +91,18 @@ guest_assets() {
     "$FORK_ROOT/scripts/fork/guest-assets.sh" > /dev/null
 }
 
-# the nested tests' L1: the fork cross-built and both L1 initramfs
+# the nested tests' L1s: the fork cross-built, both L1 initramfs of the
+# Debian 13 kernel, and the fork's with Debian 12's kernel
 nested_assets() {
     "$FORK_ROOT/scripts/fork/cross.sh" ${UPSTREAM_TARBALL_ARG:+"$UPSTREAM_TARBALL_ARG"} &&
-        nested_l1_assets
+        nested_l1_assets && nested_old_l1_assets
+}
+
+baseline_build() {
+    "$FORK_ROOT/scripts/fork/tree.sh" baseline ${UPSTREAM_TARBALL_ARG:+"$UPSTREAM_TARBALL_ARG"}
+    "$FORK_ROOT/scripts/fork/build.sh" baseline qemu-system-ppc64 2>&1 |
+        tee "$logs/baseline-build.log" | ninja_progress ||
+        die "the baseline build failed"
 }
 
 meson_suite() {
@@ -123,14 +134,21 @@ for suite in "${suites[@]}"; do
         prepare "guest kernel" guest_assets
         prepare "nested L1" nested_assets
         # The fork is compared with upstream built from the same tarball.
-        "$FORK_ROOT/scripts/fork/tree.sh" baseline ${UPSTREAM_TARBALL_ARG:+"$UPSTREAM_TARBALL_ARG"}
-        "$FORK_ROOT/scripts/fork/build.sh" baseline qemu-system-ppc64 2>&1 |
-            tee "$logs/baseline-build.log" | ninja_progress ||
-            die "the baseline build failed"
+        baseline_build
         export FORK_BASELINE_QEMU=$FORK_BUILD/baseline/obj/qemu-system-ppc64
         run_suite functional "$logs/functional.log" meson_suite func-ppc64
         count_meson "$logs/functional.log" ;;
-    *) die "check.sh: unknown suite '$suite' (unit, qtest, functional, patches, scripts)" ;;
+    bench)
+        # The benchmark once, quick: that it runs, not how fast.
+        "$FORK_ROOT/scripts/fork/tree.sh" fork ${UPSTREAM_TARBALL_ARG:+"$UPSTREAM_TARBALL_ARG"}
+        "$FORK_ROOT/scripts/fork/build.sh" fork qemu-system-ppc64 2>&1 |
+            tee "$logs/bench-build.log" | ninja_progress ||
+            die "the build for the benchmark failed"
+        baseline_build
+        prepare "nested L1" nested_assets
+        run_suite bench "$logs/bench.log" "$FORK_ROOT/scripts/fork/bench.sh" --quick
+        count_tap "$logs/bench.log" ;;
+    *) die "check.sh: unknown suite '$suite' (scripts, patches, unit, qtest, functional, bench)" ;;
     esac
 done
 
