@@ -59,51 +59,92 @@ cache_ok() {
     [ -n "$kernel_pkg" ] && [ -n "$busybox_ver" ]
 }
 
-# newest PACKAGE: sets conf and ver to the apt configuration and version
-# of the newest PACKAGE in the suites (a fix may be in any of them).
-newest() {
-    local c v
-    conf='' ver=''
+# candidates PACKAGE: "version apt-configuration" of PACKAGE in each
+# suite that has it, newest first (a fix may be in any of them).
+candidates() {
+    local c v i j t
+    local -a found=()
     for c in "${confs[@]}"; do
         v=$(APT_CONFIG=$c apt-cache policy "$1" |
             sed -n 's/^  Candidate: //p') || die "apt-cache failed on $1"
         case $v in "" | "(none)") continue ;; esac
-        if [ -z "$ver" ] || dpkg --compare-versions "$v" gt "$ver"; then
-            conf=$c ver=$v
-        fi
+        found+=("$v $c")
     done
-    [ -n "$ver" ] || die "Debian $GUEST_SUITE has no $GUEST_ARCH package $1"
+    for ((i = 0; i < ${#found[@]}; i++)); do
+        for ((j = i + 1; j < ${#found[@]}; j++)); do
+            if dpkg --compare-versions "${found[j]%% *}" gt "${found[i]%% *}"; then
+                t=${found[i]} found[i]=${found[j]} found[j]=$t
+            fi
+        done
+    done
+    [ ${#found[@]} -eq 0 ] || printf '%s\n' "${found[@]}"
 }
 
-# download PACKAGE: the newest one into $work/new, listed in
-# $work/manifest, checked against the sha256 of Debian's signed index.  A
-# cached file that matches is taken instead (apt-get download would take
-# any file of the right size).
-download() {
-    local sum file deb=''
-    newest "$1"
-    sum=$(APT_CONFIG=$conf apt-cache show "$1=$ver" | sed -n 's/^SHA256: //p')
-    sum=${sum%%$'\n'*}
-    [ -n "$sum" ] || die "Debian's index gives no sha256 for $1 $ver"
-    for file in "$debs/$1"_*.deb; do
-        if [ -f "$file" ] && sha256_ok "$file" "$sum"; then
-            deb=${file##*/}
-            ln "$file" "$work/new/$deb"
-        fi
+# kernel_images: the kernel image packages of GUEST_KERNEL_SERIES and
+# the metapackage's flavour that the suites list, newest first.
+kernel_images() {
+    local flavour=${GUEST_KERNEL_META#linux-image-} c pkg i j t
+    local -a pkgs=() vers=()
+    local -A seen=()
+    for c in "${confs[@]}"; do
+        while read -r pkg _; do
+            [ -z "${seen[$pkg]:-}" ] || continue
+            seen[$pkg]=1
+            pkgs+=("$pkg")
+            t=$(candidates "$pkg" | head -n 1)
+            vers+=("${t%% *}")
+        done < <(APT_CONFIG=$c apt-cache search --names-only \
+            "^linux-image-${GUEST_KERNEL_SERIES//./\\.}\\.[^ ]*-$flavour\$")
     done
-    if [ -z "$deb" ]; then
-        msg "fetching $1 $ver ($GUEST_ARCH)"
-        if ! (cd "$work/new" &&
-              APT_CONFIG=$conf apt-get -q download "$1=$ver") \
-                > "$work/log" 2>&1; then
-            sed 's/^/    /' "$work/log" >&2
-            die "cannot download $1 $ver from Debian (see above; no network?)"
+    for ((i = 0; i < ${#pkgs[@]}; i++)); do
+        for ((j = i + 1; j < ${#pkgs[@]}; j++)); do
+            if dpkg --compare-versions "${vers[j]}" gt "${vers[i]}"; then
+                t=${pkgs[i]} pkgs[i]=${pkgs[j]} pkgs[j]=$t
+                t=${vers[i]} vers[i]=${vers[j]} vers[j]=$t
+            fi
+        done
+    done
+    [ ${#pkgs[@]} -eq 0 ] || printf '%s\n' "${pkgs[@]}"
+}
+
+# download PACKAGE: the newest one that can be had into $work/new, listed
+# in $work/manifest, checked against the sha256 of Debian's signed index;
+# a mirror may list a version whose file it does not serve (yet), and
+# then the next newest is taken.  A cached file that matches is taken
+# instead (apt-get download would take any file of the right size).
+# Fails, saying why, when no version can be had.
+download() {
+    local sum file deb ver conf
+    while read -r ver conf; do
+        sum=$(APT_CONFIG=$conf apt-cache show "$1=$ver" | sed -n 's/^SHA256: //p')
+        sum=${sum%%$'\n'*}
+        [ -n "$sum" ] || die "Debian's index gives no sha256 for $1 $ver"
+        deb=''
+        for file in "$debs/$1"_*.deb; do
+            if [ -z "$deb" ] && [ -f "$file" ] && sha256_ok "$file" "$sum"; then
+                deb=${file##*/}
+                ln "$file" "$work/new/$deb"
+            fi
+        done
+        if [ -z "$deb" ]; then
+            msg "fetching $1 $ver ($GUEST_ARCH)"
+            if ! (cd "$work/new" &&
+                  APT_CONFIG=$conf apt-get -q download "$1=$ver" < /dev/null) \
+                    > "$work/log" 2>&1; then
+                sed 's/^/    /' "$work/log" >&2
+                warn "cannot download $1 $ver (above): trying an older version"
+                continue
+            fi
+            deb=$(cd "$work/new" && ls -- "$1"_*.deb)
+            sha256_ok "$work/new/$deb" "$sum" ||
+                die "$deb does not match the sha256 in Debian's index"
         fi
-        deb=$(cd "$work/new" && ls -- "$1"_*.deb)
-        sha256_ok "$work/new/$deb" "$sum" ||
-            die "$deb does not match the sha256 in Debian's index"
-    fi
-    printf '%s %s %s %s\n' "$1" "$ver" "$sum" "$deb" >> "$work/manifest"
+        printf '%s %s %s %s\n' "$1" "$ver" "$sum" "$deb" >> "$work/manifest"
+        return 0
+    done < <(candidates "$1")
+    warn "no version of $1 ($GUEST_ARCH) can be downloaded from Debian" \
+        "$GUEST_SUITE (no network?)"
+    return 1
 }
 
 # optional_suite SUITE MIRROR: adds SUITE to confs if its lists can be read.
@@ -121,7 +162,7 @@ optional_suite() {
 }
 
 fetch() {
-    local flavour=${GUEST_KERNEL_META#linux-image-} image file
+    local image pkg file
     apt_private "guest-$GUEST_SUITE" "$GUEST_ARCH" "deb $GUEST_SUITE main" ||
         die "cannot fetch the guest kernel and busybox; connect the" \
             "machine to Debian's archive and retry"
@@ -129,20 +170,22 @@ fetch() {
     optional_suite "$GUEST_SUITE-updates" "$DEBIAN_MIRROR"
     optional_suite "$GUEST_SUITE-security" "$DEBIAN_SECURITY_MIRROR"
 
-    newest "$GUEST_KERNEL_META"
-    image=$(APT_CONFIG=$conf apt-cache show "$GUEST_KERNEL_META=$ver" |
-        sed -n 's/^Depends: //p' | tr ',' '\n' |
-        sed -n "s/^ *\(linux-image-[^ ]*-$flavour\)\( .*\)\{0,1\}\$/\1/p")
-    image=${image%%$'\n'*}
-    case $image in
-    linux-image-"$GUEST_KERNEL_SERIES".*) ;;
-    *) die "$GUEST_KERNEL_META $ver depends on '$image', not on a" \
-           "$GUEST_KERNEL_SERIES kernel: update $series_pin in pins.sh" ;;
-    esac
-
+    # Every kernel image of the series that the suites list, newest first:
+    # the newest (the metapackage's) may be listed before its file reaches
+    # the mirror, and Debian keeps the previous ones a while.
     mkdir "$work/new"
-    download "$image"
-    download "$GUEST_BUSYBOX"
+    image=''
+    while read -r pkg; do
+        if download "$pkg"; then
+            image=$pkg
+            break
+        fi
+    done < <(kernel_images)
+    [ -n "$image" ] || die "cannot download a $GUEST_KERNEL_SERIES kernel" \
+        "($GUEST_KERNEL_META) from Debian $GUEST_SUITE (above; no network?" \
+        "or update $series_pin in pins.sh)"
+    download "$GUEST_BUSYBOX" ||
+        die "cannot download $GUEST_BUSYBOX from Debian (above; no network?)"
     while read -r _ _ _ file; do
         [ "$work/new/$file" -ef "$debs/$file" ] ||
             mv -f "$work/new/$file" "$debs/$file"

@@ -105,15 +105,19 @@ trap 'rm -rf "$work"' EXIT
 
 wanted="$L1_DEBIAN_QEMU_PACKAGE $FIRMWARE_PACKAGE $L1_DEBIAN_LIBRARY_PACKAGES"
 
-# The manifest has a line "package version sha256 file" per .deb; it is
-# complete when it holds exactly the wanted packages, QEMU's at the pinned
-# version, every .deb intact.
+# The manifest has a line "package version sha256 file" per .deb, and
+# $dir/missing a line per package that the mirror did not serve; the
+# cache is complete when they hold exactly the wanted packages, QEMU's at
+# the pinned version, every .deb intact.  cache_ok missing-ok takes it
+# with missing packages; cache_ok alone does not, so that they are tried
+# again.
 cache_ok() {
     local pkg ver _
     [ -f "$manifest" ] || return 1
+    [ "${1:-}" = missing-ok ] || [ ! -s "$dir/missing" ] || return 1
     # shellcheck disable=SC2086 # a list of names
-    [ "$(cut -d' ' -f1 "$manifest" | sort)" = "$(printf '%s\n' $wanted | sort)" ] ||
-        return 1
+    [ "$( (cut -d' ' -f1 "$manifest"; cat "$dir/missing" 2> /dev/null) | sort)" = \
+      "$(printf '%s\n' $wanted | sort)" ] || return 1
     while read -r pkg ver _; do
         case $pkg in
         "$L1_DEBIAN_QEMU_PACKAGE" | "$FIRMWARE_PACKAGE")
@@ -213,13 +217,46 @@ fetch() {
         [ -f "$work/get.${c//\//_}" ] || continue
         mapfile -t names < "$work/get.${c//\//_}"
         msg "fetching ${#names[@]} $GUEST_ARCH packages for the L1"
-        if ! (cd "$work/new" && APT_CONFIG=$c apt-get -q download "${names[@]}") \
-                > "$work/log" 2>&1; then
-            sed 's/^/    /' "$work/log" >&2
-            die "cannot download the L1's packages from Debian (see above; no network?)"
-        fi
+        (cd "$work/new" && APT_CONFIG=$c apt-get -q download "${names[@]}") \
+            > "$work/log" 2>&1 < /dev/null || true
     done
+    # What the batch did not get: the same package from another suite, of
+    # whatever version it has there (a mirror may list a point release
+    # before it serves its files).  QEMU's own must be the pinned one.
+    : > "$work/missing"
     for pkg in $wanted; do
+        ! ls "$work/new/$pkg"_*.deb > /dev/null 2>&1 || continue
+        for c in "${confs[@]}"; do
+            v=$(APT_CONFIG=$c apt-cache policy "$pkg" 2> /dev/null |
+                sed -n 's/^  Candidate: //p')
+            case $v in "" | "(none)") continue ;; esac
+            case $pkg in
+            "$L1_DEBIAN_QEMU_PACKAGE" | "$FIRMWARE_PACKAGE")
+                [ -z "$L1_DEBIAN_QEMU_VERSION" ] ||
+                    [ "$v" = "$L1_DEBIAN_QEMU_VERSION" ] || continue ;;
+            esac
+            sum=$(APT_CONFIG=$c apt-cache show "$pkg=$v" | sed -n 's/^SHA256: //p')
+            sum=${sum%%$'\n'*}
+            if (cd "$work/new" && APT_CONFIG=$c apt-get -q download "$pkg=$v") \
+                    >> "$work/log" 2>&1 < /dev/null; then
+                ver[$pkg]=$v sums[$pkg]=$sum
+                break
+            fi
+        done
+        ls "$work/new/$pkg"_*.deb > /dev/null 2>&1 || echo "$pkg" >> "$work/missing"
+    done
+    if grep -q -x -e "$L1_DEBIAN_QEMU_PACKAGE" -e "$FIRMWARE_PACKAGE" "$work/missing"; then
+        grep -E '^(Err|E:)' "$work/log" | sed 's/^/    /' >&2
+        die "cannot download Debian's $L1_DEBIAN_QEMU_PACKAGE $L1_DEBIAN_QEMU_VERSION" \
+            "for the L1 (see above; no network?)"
+    fi
+    if [ -s "$work/missing" ]; then
+        warn "Debian's archive does not serve these $GUEST_ARCH packages now:" \
+            "$(tr '\n' ' ' < "$work/missing")- their libraries are taken from" \
+            "$L1_DEBIAN_LIBC_FALLBACK and the cross build's sysroot instead"
+    fi
+    for pkg in $wanted; do
+        ! grep -q -x -e "$pkg" "$work/missing" || continue
         file=$(cd "$work/new" && ls -- "$pkg"_*.deb) ||
             die "apt-get download left no .deb of $pkg"
         sha256_ok "$work/new/$file" "${sums[$pkg]}" ||
@@ -230,6 +267,7 @@ fetch() {
         [ "$file" -ef "$debs/${file##*/}" ] || mv -f "$file" "$debs/"
     done
     mv "$work/manifest" "$manifest"
+    mv "$work/missing" "$dir/missing"
     for file in "$debs"/*.deb; do
         awk -v f="${file##*/}" '$4 == f { k = 1 } END { exit !k }' \
             "$manifest" || rm -f "$file"
@@ -240,11 +278,11 @@ fetch() {
 debian_root() {
     local file
     if [ "${FORK_L1_OFFLINE:-0}" = 1 ]; then
-        cache_ok || die "FORK_L1_OFFLINE=1, but $dir lacks the L1's Debian" \
-            "packages or they are damaged: run $0 once with network to fill it"
+        cache_ok missing-ok || die "FORK_L1_OFFLINE=1, but $dir lacks the L1's" \
+            "Debian packages or they are damaged: run $0 once with network to fill it"
     elif [ "${FORK_L1_UPDATE:-0}" = 1 ] || ! cache_ok; then
         fetch
-        cache_ok || die "the packages just fetched do not match $manifest"
+        cache_ok missing-ok || die "the packages just fetched do not match $manifest"
     fi
     if [ ! -d "$dir/debian-root" ] ||
        ! cmp -s "$manifest" "$dir/debian-root.manifest"; then
@@ -257,6 +295,42 @@ debian_root() {
         mv "$work/root" "$dir/debian-root"
         cp "$manifest" "$dir/debian-root.manifest"
     fi
+}
+
+# libc_fallback: the folder of Debian's ppc64el glibc from its cross
+# package (arch all, $L1_DEBIAN_LIBC_FALLBACK, the same release), for an
+# L1 whose libc6 the mirror does not serve; sets fallback_root.
+libc_fallback() {
+    local conf ver sum file out=$dir/libc-fallback
+    (apt_private "l1-libc-$GUEST_SUITE" amd64 "deb $GUEST_SUITE main") ||
+        die "cannot read Debian $GUEST_SUITE's package lists for" \
+            "$L1_DEBIAN_LIBC_FALLBACK (no network?)"
+    conf=$FORK_CACHE/apt/l1-libc-$GUEST_SUITE/apt.conf
+    ver=$(APT_CONFIG=$conf apt-cache policy "$L1_DEBIAN_LIBC_FALLBACK" |
+        sed -n 's/^  Candidate: //p')
+    case $ver in "" | "(none)")
+        die "Debian $GUEST_SUITE has no $L1_DEBIAN_LIBC_FALLBACK" ;;
+    esac
+    sum=$(APT_CONFIG=$conf apt-cache show "$L1_DEBIAN_LIBC_FALLBACK=$ver" |
+        sed -n 's/^SHA256: //p')
+    sum=${sum%%$'\n'*}
+    fallback_root=$out/root/usr/$CROSS_TRIPLET
+    if [ "$(cat "$out/sha256" 2> /dev/null)" = "$sum" ] && [ -d "$fallback_root" ]; then
+        return
+    fi
+    msg "fetching $L1_DEBIAN_LIBC_FALLBACK $ver for the L1's libc"
+    rm -rf "$out"
+    mkdir -p "$out/deb"
+    (cd "$out/deb" && APT_CONFIG=$conf apt-get -q download \
+        "$L1_DEBIAN_LIBC_FALLBACK=$ver" < /dev/null) > "$work/log" 2>&1 || {
+        sed 's/^/    /' "$work/log" >&2
+        die "cannot download $L1_DEBIAN_LIBC_FALLBACK $ver (above; no network?)"
+    }
+    file=$(ls "$out"/deb/*.deb)
+    sha256_ok "$file" "$sum" ||
+        die "$file does not match the sha256 in Debian's index"
+    dpkg -x "$file" "$out/root"
+    echo "$sum" > "$out/sha256"
 }
 
 ## ELF closure
@@ -409,6 +483,15 @@ debian)
     root=$dir/debian-root
     qemu=$root/usr/bin/qemu-system-ppc64
     sysroots=("$root")
+    # Libraries of packages the mirror did not serve: the same glibc from
+    # its cross package, the others from the cross build's sysroot
+    # (bookworm); the closure checks their symbol versions.
+    if [ -s "$dir/missing" ]; then
+        libc_fallback
+        sysroots+=("$fallback_root")
+        [ ! -d "$FORK_CACHE/cross-sysroot/root" ] ||
+            sysroots+=("$FORK_CACHE/cross-sysroot/root")
+    fi
     fwroot=$root fwdir=/usr/share/qemu
     ;;
 fork)

@@ -60,7 +60,11 @@ CROSS_DEV_PACKAGES='libglib2.0-dev libpixman-1-dev libfdt-dev libcapstone-dev zl
 # hold its shared-library closure (NEEDED, recursively, with ld64.so.2
 # from libc6); l1-assets.sh fails when a library is missing from them.
 # libgcc-s1 is not NEEDED: glibc loads it on pthread_exit/pthread_cancel,
-# and aborts there without it.
+# and aborts there without it.  Where the mirror does not serve one of
+# them (a point release listed before its files arrive), its libraries
+# come from the same glibc's cross package (L1_DEBIAN_LIBC_FALLBACK, arch
+# all) and the cross build's sysroot.
+L1_DEBIAN_LIBC_FALLBACK=libc6-ppc64el-cross
 L1_DEBIAN_QEMU_PACKAGE=qemu-system-ppc
 L1_DEBIAN_QEMU_VERSION=$UPSTREAM_VERSION
 L1_DEBIAN_LIBRARY_PACKAGES='libaio1t64 libatomic1 libblkid1 libbpf1 libc6
