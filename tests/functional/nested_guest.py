@@ -33,10 +33,11 @@ L0_CAPS = 'cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off'
 # an hcall it does not implement.
 L0_COMPLAINT = re.compile(r'unknown|unimplemented|element|h_guest',
                           re.IGNORECASE)
-# ... except H_GET_PERF_COUNTER_INFO (0xf080), which the L1 kernel's
-# hv-gpci PMU probes at boot, nested or not: a single-level boot of the
-# same kernel logs it as well.
-L0_NOISE = re.compile(r'Unimplemented SPAPR hcall 0x0*f080$')
+# ... except what the L1 kernel probes at boot, nested or not (a
+# single-level boot of the same kernel logs it as well):
+# H_GET_PERF_COUNTER_INFO (0xf080) for the hv-gpci PMU, and, with Linux
+# 6.1, H_QUERY_VAS_CAPABILITIES (0x398) for the VAS driver.
+L0_NOISE = re.compile(r'Unimplemented SPAPR hcall 0x0*(f080|398)$')
 
 # The fork's trace events of the nested PAPR API (-trace spapr_nested_*)
 TRACE_GET_CAPS = re.compile(
