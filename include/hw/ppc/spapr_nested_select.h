@@ -16,7 +16,8 @@ bool spapr_nested_both_apis(SpaprMachineState *spapr);
 
 /*
  * Whether a call of API @api (NESTED_API_*) must fail because the L1
- * uses the other one.
+ * uses the other one.  An L1 that holds no nested state of the other one
+ * (see spapr_nested_api_release()) is let go of it first.
  */
 bool spapr_nested_api_refused(SpaprMachineState *spapr, uint8_t api);
 
