@@ -103,8 +103,7 @@ cold_build() {
 # that only the L0 differs.
 cross=$FORK_BUILD/cross/obj/qemu-system-ppc64
 if [ -f "$cross" ]; then
-    "$FORK_ROOT/scripts/fork/l1-assets.sh" fork "$cross" \
-        "$FORK_CACHE/cross-sysroot/root" "/usr/$CROSS_TRIPLET" > /dev/null ||
+    l1_fork_assets ||
         warn "cannot prepare the L1 initramfs from $cross (above)"
 fi
 L1_FORK_INITRD=

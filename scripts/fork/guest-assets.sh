@@ -59,52 +59,44 @@ cache_ok() {
     [ -n "$kernel_pkg" ] && [ -n "$busybox_ver" ]
 }
 
+# newest_first: lines "DEBIAN-VERSION REST" from stdin, newest first.
+newest_first() {
+    local -a lines=()
+    local i j t
+    mapfile -t lines
+    for ((i = 0; i < ${#lines[@]}; i++)); do
+        for ((j = i + 1; j < ${#lines[@]}; j++)); do
+            if dpkg --compare-versions "${lines[j]%% *}" gt "${lines[i]%% *}"; then
+                t=${lines[i]} lines[i]=${lines[j]} lines[j]=$t
+            fi
+        done
+    done
+    [ ${#lines[@]} -eq 0 ] || printf '%s\n' "${lines[@]}"
+}
+
 # candidates PACKAGE: "version apt-configuration" of PACKAGE in each
 # suite that has it, newest first (a fix may be in any of them).
 candidates() {
-    local c v i j t
-    local -a found=()
+    local c v
     for c in "${confs[@]}"; do
         v=$(APT_CONFIG=$c apt-cache policy "$1" |
             sed -n 's/^  Candidate: //p') || die "apt-cache failed on $1"
         case $v in "" | "(none)") continue ;; esac
-        found+=("$v $c")
-    done
-    for ((i = 0; i < ${#found[@]}; i++)); do
-        for ((j = i + 1; j < ${#found[@]}; j++)); do
-            if dpkg --compare-versions "${found[j]%% *}" gt "${found[i]%% *}"; then
-                t=${found[i]} found[i]=${found[j]} found[j]=$t
-            fi
-        done
-    done
-    [ ${#found[@]} -eq 0 ] || printf '%s\n' "${found[@]}"
+        echo "$v $c"
+    done | newest_first
 }
 
 # kernel_images: the kernel image packages of GUEST_KERNEL_SERIES and
 # the metapackage's flavour that the suites list, newest first.
 kernel_images() {
-    local flavour=${GUEST_KERNEL_META#linux-image-} c pkg i j t
-    local -a pkgs=() vers=()
-    local -A seen=()
+    local flavour=${GUEST_KERNEL_META#linux-image-} c pkg newest
     for c in "${confs[@]}"; do
-        while read -r pkg _; do
-            [ -z "${seen[$pkg]:-}" ] || continue
-            seen[$pkg]=1
-            pkgs+=("$pkg")
-            t=$(candidates "$pkg" | head -n 1)
-            vers+=("${t%% *}")
-        done < <(APT_CONFIG=$c apt-cache search --names-only \
-            "^linux-image-${GUEST_KERNEL_SERIES//./\\.}\\.[^ ]*-$flavour\$")
-    done
-    for ((i = 0; i < ${#pkgs[@]}; i++)); do
-        for ((j = i + 1; j < ${#pkgs[@]}; j++)); do
-            if dpkg --compare-versions "${vers[j]}" gt "${vers[i]}"; then
-                t=${pkgs[i]} pkgs[i]=${pkgs[j]} pkgs[j]=$t
-                t=${vers[i]} vers[i]=${vers[j]} vers[j]=$t
-            fi
-        done
-    done
-    [ ${#pkgs[@]} -eq 0 ] || printf '%s\n' "${pkgs[@]}"
+        APT_CONFIG=$c apt-cache search --names-only \
+            "^linux-image-${GUEST_KERNEL_SERIES//./\\.}\\.[^ ]*-$flavour\$"
+    done | cut -d' ' -f1 | sort -u | while read -r pkg; do
+        newest=$(candidates "$pkg" | head -n 1)
+        echo "${newest%% *} $pkg"
+    done | newest_first | cut -d' ' -f2
 }
 
 # download PACKAGE: the newest one that can be had into $work/new, listed

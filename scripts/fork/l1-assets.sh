@@ -302,6 +302,13 @@ debian_root() {
 # L1 whose libc6 the mirror does not serve; sets fallback_root.
 libc_fallback() {
     local conf ver sum file out=$dir/libc-fallback
+    fallback_root=$out/root/usr/$CROSS_TRIPLET
+    if [ "${FORK_L1_OFFLINE:-0}" = 1 ]; then
+        [ -f "$out/sha256" ] && [ -d "$fallback_root" ] ||
+            die "FORK_L1_OFFLINE=1, but $out lacks $L1_DEBIAN_LIBC_FALLBACK:" \
+                "run $0 once with network to fill it"
+        return
+    fi
     (apt_private "l1-libc-$GUEST_SUITE" amd64 "deb $GUEST_SUITE main") ||
         die "cannot read Debian $GUEST_SUITE's package lists for" \
             "$L1_DEBIAN_LIBC_FALLBACK (no network?)"
@@ -314,7 +321,6 @@ libc_fallback() {
     sum=$(APT_CONFIG=$conf apt-cache show "$L1_DEBIAN_LIBC_FALLBACK=$ver" |
         sed -n 's/^SHA256: //p')
     sum=${sum%%$'\n'*}
-    fallback_root=$out/root/usr/$CROSS_TRIPLET
     if [ "$(cat "$out/sha256" 2> /dev/null)" = "$sum" ] && [ -d "$fallback_root" ]; then
         return
     fi

@@ -82,22 +82,23 @@ sha256_ok() {
     [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$2" ]
 }
 
-# nested_l1_assets: both L1 initramfs of the nested scenario
-# (l1-assets.sh): with Debian's qemu-system-ppc64, and with the fork's
+# l1_fork_assets [--l1-kernel=SUITE]: the L1 initramfs with the fork's
 # cross build (cross.sh must have run), whose libraries come from its
-# sysroot and the cross compiler's libc.
-nested_l1_assets() {
-    "$FORK_ROOT/scripts/fork/l1-assets.sh" debian > /dev/null &&
-        "$FORK_ROOT/scripts/fork/l1-assets.sh" fork \
-            "$FORK_BUILD/cross/obj/qemu-system-ppc64" \
-            "$FORK_CACHE/cross-sysroot/root" "/usr/$CROSS_TRIPLET" > /dev/null
-}
-
-# nested_old_l1_assets: the L1 initramfs of the tests of both nested APIs
-# on one L0 whose L1 runs Debian 12's kernel (GUEST_OLD_SUITE), with the
-# fork's cross build (cross.sh must have run).
-nested_old_l1_assets() {
-    "$FORK_ROOT/scripts/fork/l1-assets.sh" --l1-kernel="$GUEST_OLD_SUITE" fork \
+# sysroot and the cross compiler's libc (l1-assets.sh fork).
+l1_fork_assets() {
+    "$FORK_ROOT/scripts/fork/l1-assets.sh" "$@" fork \
         "$FORK_BUILD/cross/obj/qemu-system-ppc64" \
         "$FORK_CACHE/cross-sysroot/root" "/usr/$CROSS_TRIPLET" > /dev/null
+}
+
+# nested_l1_assets: both L1 initramfs of the nested scenario
+# (l1-assets.sh): with Debian's qemu-system-ppc64, and with the fork's.
+nested_l1_assets() {
+    "$FORK_ROOT/scripts/fork/l1-assets.sh" debian > /dev/null && l1_fork_assets
+}
+
+# nested_old_l1_assets: the fork's L1 initramfs for the tests of both
+# nested APIs on one L0 whose L1 runs Debian 12's kernel (GUEST_OLD_SUITE).
+nested_old_l1_assets() {
+    l1_fork_assets --l1-kernel="$GUEST_OLD_SUITE"
 }
