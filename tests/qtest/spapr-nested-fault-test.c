@@ -1,0 +1,400 @@
+/*
+ * QTest testcase for an L2 whose first fetch faults in the L1's
+ * partition-scoped tables, with the machine running
+ *
+ * The L1's tables map the L2's memory without the reference bit (R), as
+ * a Linux 7.3 L1 can leave them: the table walk of the L2's first fetch
+ * needs an R update, which is an HDSI for the L1 to handle.  The L0 must
+ * deliver it once and return to the L1; it used to fetch the instruction
+ * again to tell a prefixed one, fault again, and loop for ever in the
+ * vCPU thread, deaf to "stop", "quit" and SIGTERM.  The L1 here is a few
+ * instructions that the test writes at its entry point: "b ." after one
+ * run of its L2, or a loop that runs it again and again.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/bswap.h"
+#include "libqtest.h"
+
+#define H_SUCCESS 0
+
+#define H_GUEST_SET_CAPABILITIES 0x464
+#define H_GUEST_CREATE 0x470
+#define H_GUEST_CREATE_VCPU 0x474
+#define H_GUEST_SET_STATE 0x47c
+#define H_GUEST_RUN_VCPU 0x480
+#define H_SET_PARTITION_TABLE 0xf800
+#define H_ENTER_NESTED 0xf804
+
+#define CAP_P9 0x4000000000000000ULL
+#define CAP_P10 0x2000000000000000ULL
+#define GUEST_WIDE 0x8000000000000000ULL
+
+#define GSID_PAGETBL 0x0005
+#define GSID_PROCTBL 0x0006
+#define GSID_RUN_INPUT 0x0c00
+#define GSID_RUN_OUTPUT 0x0c01
+#define GSID_HDEC_EXPIRY 0x1020
+#define GSID_MSR 0x1022
+#define GSID_HDSISR 0xf001
+#define GSID_ASDR 0xf003
+
+#define MSR_SF (1ULL << 63)
+#define MSR_ME (1ULL << 12)
+#define MSR_IR (1ULL << 5)
+#define MSR_DR (1ULL << 4)
+#define MSR_RI (1ULL << 1)
+#define MSR_LE (1ULL << 0)
+#define L2_MSR (MSR_SF | MSR_ME | MSR_IR | MSR_DR | MSR_RI | MSR_LE)
+
+/* Far enough not to end the L2's run first, near enough for a 56-bit HDEC */
+#define HDEC_EXPIRY (1ULL << 54)
+
+#define HDSI_VECTOR 0xe00
+#define DSISR_ATOMIC_RC 0x00040000
+
+/* Radix tree entries */
+#define R_PTE_VALID 0x8000000000000000ULL
+#define R_PTE_LEAF 0x4000000000000000ULL
+#define R_PTE_EAA_RWX 0x7ULL
+#define PATE0_HR 0x8000000000000000ULL
+/* a 52-bit tree (RTS = 52 - 31, split in two fields) with a 2^13 root */
+#define PATE0_RTS52 ((2ULL << 61) | (5ULL << 5))
+#define ROOT_NLS 13
+#define DIR_NLS 9
+
+#define GSB_ADDR 0x1000000
+#define RUN_IN_ADDR 0x1100000
+#define RUN_OUT_ADDR 0x1200000
+#define RUN_BUF_SIZE 0x1000
+#define L2_PAGETBL 0x2000000
+#define L2_PAGETBL_ROOT_SIZE 0x10000
+#define L2_PAGEDIR 0x2010000
+#define L2_PROCTBL 0x2100000
+#define L2_PROCTBL_SIZE 0x1000
+
+/* v1: the L1's partition table, its hv state and its L2's registers */
+#define PTCR 0x3000000
+#define L2_LPID 1
+#define HV_STATE_ADDR 0x3100000
+#define HV_STATE_LPID_OFFSET 8
+#define HV_STATE_HDEC_EXPIRY_OFFSET 88
+#define REGS_ADDR 0x3200000
+#define REGS_MSR_OFFSET (33 * 8)
+#define REGS_SIZE 0x200
+
+#define NESTED_PAPR "-accel tcg -S -M pseries,cap-nested-papr=on -cpu power10"
+#define NESTED_HV "-accel tcg -S -M pseries,cap-nested-hv=on -cpu power10"
+
+/* How long a vCPU may take to come back, and QEMU to end */
+#define PATIENCE_US (10 * G_USEC_PER_SEC)
+#define POLL_US (20 * 1000)
+
+/* Big-endian instructions, as the L1 runs after reset */
+#define INSN_LI(rt, si) (0x38000000 | (rt) << 21 | ((si) & 0xffff))
+#define INSN_LIS(rt, si) (0x3c000000 | (rt) << 21 | ((si) & 0xffff))
+#define INSN_ORI(ra, rs, ui) (0x60000000 | (rs) << 21 | (ra) << 16 | (ui))
+#define INSN_SC1 0x44000022
+#define INSN_B(offset) (0x48000000 | ((offset) & 0x03fffffc))
+
+static int64_t hcall(QTestState *qts, uint64_t opcode, int nargs,
+                     const uint64_t *args, uint64_t *rets)
+{
+    return qtest_hcall(qts, 0, opcode, nargs, args, rets);
+}
+
+static void set_state(QTestState *qts, uint64_t flags, uint64_t guest,
+                      uint16_t id, int n, const uint64_t *values)
+{
+    uint8_t gsb[4 + 4 + 3 * 8];
+    const uint64_t args[] = { flags, guest, 0, GSB_ADDR, 8 + n * 8 };
+    int i;
+
+    g_assert(n <= 3);
+    stl_be_p(gsb, 1);
+    stw_be_p(gsb + 4, id);
+    stw_be_p(gsb + 6, n * 8);
+    for (i = 0; i < n; i++) {
+        stq_be_p(gsb + 8 + i * 8, values[i]);
+    }
+    qtest_memwrite(qts, GSB_ADDR, gsb, 8 + n * 8);
+    g_assert_cmpint(hcall(qts, H_GUEST_SET_STATE, ARRAY_SIZE(args), args,
+                          NULL), ==, H_SUCCESS);
+}
+
+/*
+ * The L1's partition-scoped tables for its L2: the first GiB of the L2's
+ * memory onto the L1's, readable, writable, executable, and neither
+ * referenced nor changed.  A process table entry in it that is never
+ * reached: reading it is what faults.
+ */
+static void write_l2_tables(QTestState *qts)
+{
+    qtest_memset(qts, L2_PAGETBL, 0, L2_PAGETBL_ROOT_SIZE);
+    qtest_writeq(qts, L2_PAGETBL, R_PTE_VALID | L2_PAGEDIR | DIR_NLS);
+    qtest_memset(qts, L2_PAGEDIR, 0, 8 << DIR_NLS);
+    qtest_writeq(qts, L2_PAGEDIR, R_PTE_VALID | R_PTE_LEAF | R_PTE_EAA_RWX);
+    qtest_memset(qts, L2_PROCTBL, 0, L2_PROCTBL_SIZE);
+}
+
+/* vCPU 0's "info registers" */
+static char *vcpu0_regs(QTestState *qts)
+{
+    return qtest_hmp(qts, "info registers");
+}
+
+/* Register @name of vCPU 0 */
+static uint64_t vcpu0_reg(QTestState *qts, const char *name)
+{
+    g_autofree char *regs = vcpu0_regs(qts);
+    g_autofree char *key = g_strdup_printf("%s ", name);
+    const char *at = strstr(regs, key);
+
+    g_assert_nonnull(at);
+    return g_ascii_strtoull(at + strlen(key), NULL, 16);
+}
+
+/* GPR @n of vCPU 0: its line starts with the name of every fourth one */
+static uint64_t vcpu0_gpr(QTestState *qts, int n)
+{
+    g_autofree char *regs = vcpu0_regs(qts);
+    g_autofree char *key = g_strdup_printf("GPR%02d ", n & ~3);
+    const char *at = strstr(regs, key);
+    char *end;
+    int i;
+
+    g_assert_nonnull(at);
+    at += strlen(key);
+    for (i = 0; i < (n & 3); i++) {
+        g_ascii_strtoull(at, &end, 16);
+        at = end;
+    }
+    return g_ascii_strtoull(at, NULL, 16);
+}
+
+/* The L1's entry point, where the L0 returns vCPU 0 from the L2 */
+static uint64_t write_l1_code(QTestState *qts, const uint32_t *insns, int n)
+{
+    uint64_t nip = vcpu0_reg(qts, "NIP");
+    int i;
+
+    for (i = 0; i < n; i++) {
+        qtest_writel(qts, nip + i * 4, insns[i]);
+    }
+    return nip;
+}
+
+/*
+ * SIGTERM, as a user's kill or libvirt's shutdown sends it; true if QEMU
+ * ended within PATIENCE_US, else it is killed and false.
+ */
+static bool terminate(QTestState *qts)
+{
+    gint64 deadline = g_get_monotonic_time() + PATIENCE_US;
+
+    kill(qtest_pid(qts), SIGTERM);
+    while (qtest_probe_child(qts)) {
+        if (g_get_monotonic_time() > deadline) {
+            kill(qtest_pid(qts), SIGKILL);
+            while (qtest_probe_child(qts)) {
+                g_usleep(POLL_US);
+            }
+            return false;
+        }
+        g_usleep(POLL_US);
+    }
+    return true;
+}
+
+/*
+ * Lets the machine run until vCPU 0 is at @nip again with @value in GPR
+ * @gpr, that is, back in its L1 from the L2; kills QEMU (which then would
+ * not end on its own) and fails otherwise.
+ */
+static void wait_back_in_l1(QTestState *qts, uint64_t nip, int gpr,
+                            uint64_t value)
+{
+    gint64 deadline = g_get_monotonic_time() + PATIENCE_US;
+
+    qtest_qmp_assert_success(qts, "{ 'execute': 'cont' }");
+    while (vcpu0_reg(qts, "NIP") != nip || vcpu0_gpr(qts, gpr) != value) {
+        if (g_get_monotonic_time() > deadline) {
+            g_assert_false(terminate(qts));
+            g_assert_not_reached();
+        }
+        g_usleep(POLL_US);
+    }
+    qtest_qmp_assert_success(qts, "{ 'execute': 'stop' }");
+}
+
+/* Creates the L2 of the PAPR API and returns its id */
+static uint64_t papr_create_l2(QTestState *qts)
+{
+    const uint64_t caps[] = { 0, CAP_P9 | CAP_P10 }, create[] = { 0, -1 };
+    const uint64_t pagetbl[] = { L2_PAGETBL, 52, L2_PAGETBL_ROOT_SIZE };
+    const uint64_t proctbl[] = { L2_PROCTBL, L2_PROCTBL_SIZE };
+    const uint64_t run_in[] = { RUN_IN_ADDR, RUN_BUF_SIZE };
+    const uint64_t run_out[] = { RUN_OUT_ADDR, RUN_BUF_SIZE };
+    const uint64_t msr = L2_MSR, hdec_expiry = HDEC_EXPIRY;
+    uint64_t rets[QTEST_HCALL_MAX_RETS], vcpu[3] = { 0 };
+    uint8_t empty_gsb[4] = { 0 };
+
+    write_l2_tables(qts);
+    g_assert_cmpint(hcall(qts, H_GUEST_SET_CAPABILITIES, ARRAY_SIZE(caps),
+                          caps, NULL), ==, H_SUCCESS);
+    g_assert_cmpint(hcall(qts, H_GUEST_CREATE, ARRAY_SIZE(create), create,
+                          rets), ==, H_SUCCESS);
+    g_assert_cmphex(rets[0], <=, 0x7fff);
+    vcpu[1] = rets[0];
+    g_assert_cmpint(hcall(qts, H_GUEST_CREATE_VCPU, ARRAY_SIZE(vcpu), vcpu,
+                          NULL), ==, H_SUCCESS);
+    set_state(qts, GUEST_WIDE, rets[0], GSID_PAGETBL, ARRAY_SIZE(pagetbl),
+              pagetbl);
+    set_state(qts, GUEST_WIDE, rets[0], GSID_PROCTBL, ARRAY_SIZE(proctbl),
+              proctbl);
+    set_state(qts, 0, rets[0], GSID_RUN_INPUT, ARRAY_SIZE(run_in), run_in);
+    set_state(qts, 0, rets[0], GSID_RUN_OUTPUT, ARRAY_SIZE(run_out), run_out);
+    set_state(qts, 0, rets[0], GSID_MSR, 1, &msr);
+    set_state(qts, 0, rets[0], GSID_HDEC_EXPIRY, 1, &hdec_expiry);
+    qtest_memwrite(qts, RUN_IN_ADDR, empty_gsb, sizeof(empty_gsb));
+    return rets[0];
+}
+
+static void papr_run_l2(QTestState *qts, uint64_t guest)
+{
+    const uint64_t run[] = { 0, guest, 0 };
+
+    hcall(qts, H_GUEST_RUN_VCPU, ARRAY_SIZE(run), run, NULL);
+}
+
+/* Element @id of the run output buffer, which has it once */
+static uint64_t run_output_element(QTestState *qts, uint16_t id)
+{
+    uint8_t buf[RUN_BUF_SIZE];
+    uint32_t n, i;
+    size_t at = 4;
+    uint16_t size;
+
+    qtest_memread(qts, RUN_OUT_ADDR, buf, sizeof(buf));
+    n = ldl_be_p(buf);
+    for (i = 0; i < n; i++) {
+        g_assert_cmpuint(at + 4, <=, sizeof(buf));
+        size = lduw_be_p(buf + at + 2);
+        g_assert_cmpuint(at + 4 + size, <=, sizeof(buf));
+        if (lduw_be_p(buf + at) == id) {
+            g_assert_true(size == 4 || size == 8);
+            return size == 4 ? ldl_be_p(buf + at + 4) : ldq_be_p(buf + at + 4);
+        }
+        at += 4 + size;
+    }
+    g_assert_not_reached();
+}
+
+/*
+ * The L2's exit reaches its L1 once, as an HDSI that asks for the R
+ * update of the process table entry's page, and the L1 goes on.
+ */
+static void test_papr_rc_exit(void)
+{
+    QTestState *qts = qtest_init(NESTED_PAPR);
+    const uint32_t l1[] = { INSN_B(0) };
+    uint64_t guest = papr_create_l2(qts);
+    uint64_t nip = write_l1_code(qts, l1, ARRAY_SIZE(l1));
+
+    papr_run_l2(qts, guest);
+    wait_back_in_l1(qts, nip, 4, HDSI_VECTOR);
+    g_assert_cmphex(vcpu0_gpr(qts, 3), ==, H_SUCCESS);
+    g_assert_cmphex(run_output_element(qts, GSID_HDSISR) & DSISR_ATOMIC_RC,
+                    ==, DSISR_ATOMIC_RC);
+    g_assert_cmphex(run_output_element(qts, GSID_ASDR), ==, L2_PROCTBL);
+    qtest_quit(qts);
+}
+
+/* The nested-HV API: the L1's partition table has the same tables. */
+static void hv_enter_l2(QTestState *qts)
+{
+    const uint64_t ptcr = PTCR, enter[] = { HV_STATE_ADDR, REGS_ADDR };
+    uint8_t zero[REGS_SIZE] = { 0 };
+    uint64_t msr = L2_MSR, hdec_expiry = HDEC_EXPIRY;
+    uint32_t lpid = L2_LPID;
+
+    write_l2_tables(qts);
+    qtest_memset(qts, PTCR, 0, 0x1000);
+    qtest_writeq(qts, PTCR + 16 * L2_LPID, PATE0_HR | PATE0_RTS52 |
+                 L2_PAGETBL | ROOT_NLS);
+    qtest_writeq(qts, PTCR + 16 * L2_LPID + 8, L2_PROCTBL);
+    g_assert_cmpint(hcall(qts, H_SET_PARTITION_TABLE, 1, &ptcr, NULL),
+                    ==, H_SUCCESS);
+    /* the L1 writes these structures in its byte order: the host's here */
+    qtest_memwrite(qts, HV_STATE_ADDR, zero, sizeof(zero));
+    qtest_memwrite(qts, HV_STATE_ADDR + HV_STATE_LPID_OFFSET, &lpid,
+                   sizeof(lpid));
+    qtest_memwrite(qts, HV_STATE_ADDR + HV_STATE_HDEC_EXPIRY_OFFSET,
+                   &hdec_expiry, sizeof(hdec_expiry));
+    qtest_memwrite(qts, REGS_ADDR, zero, sizeof(zero));
+    qtest_memwrite(qts, REGS_ADDR + REGS_MSR_OFFSET, &msr, sizeof(msr));
+    hcall(qts, H_ENTER_NESTED, ARRAY_SIZE(enter), enter, NULL);
+}
+
+static void test_hv_rc_exit(void)
+{
+    QTestState *qts = qtest_init(NESTED_HV);
+    const uint32_t l1[] = { INSN_B(0) };
+    uint64_t nip = write_l1_code(qts, l1, ARRAY_SIZE(l1));
+
+    hv_enter_l2(qts);
+    wait_back_in_l1(qts, nip, 3, HDSI_VECTOR);
+    qtest_quit(qts);
+}
+
+/*
+ * An L1 that never handles the fault and runs its L2 again and again:
+ * QEMU still ends on SIGTERM, promptly.
+ */
+static void test_papr_sigterm_while_rerunning(void)
+{
+    QTestState *qts = qtest_init(NESTED_PAPR);
+    uint64_t guest = papr_create_l2(qts);
+    const uint32_t l1[] = {
+        INSN_LI(3, H_GUEST_RUN_VCPU), INSN_LI(4, 0), INSN_LI(5, guest),
+        INSN_LI(6, 0), INSN_SC1, INSN_B(-20),
+    };
+
+    write_l1_code(qts, l1, ARRAY_SIZE(l1));
+    papr_run_l2(qts, guest);
+    qtest_qmp_assert_success(qts, "{ 'execute': 'cont' }");
+    g_usleep(G_USEC_PER_SEC / 2);
+    g_assert_true(terminate(qts));
+    qtest_quit(qts);
+}
+
+static void test_hv_sigterm_while_rerunning(void)
+{
+    QTestState *qts = qtest_init(NESTED_HV);
+    const uint32_t l1[] = {
+        INSN_LI(3, 0), INSN_ORI(3, 3, H_ENTER_NESTED),
+        INSN_LIS(4, HV_STATE_ADDR >> 16), INSN_LIS(5, REGS_ADDR >> 16),
+        INSN_SC1, INSN_B(-20),
+    };
+
+    write_l1_code(qts, l1, ARRAY_SIZE(l1));
+    hv_enter_l2(qts);
+    qtest_qmp_assert_success(qts, "{ 'execute': 'cont' }");
+    g_usleep(G_USEC_PER_SEC / 2);
+    g_assert_true(terminate(qts));
+    qtest_quit(qts);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    qtest_add_func("spapr/nested-fault/papr-rc-exit", test_papr_rc_exit);
+    qtest_add_func("spapr/nested-fault/hv-rc-exit", test_hv_rc_exit);
+    qtest_add_func("spapr/nested-fault/papr-sigterm-while-rerunning",
+                   test_papr_sigterm_while_rerunning);
+    qtest_add_func("spapr/nested-fault/hv-sigterm-while-rerunning",
+                   test_hv_sigterm_while_rerunning);
+    return g_test_run();
+}
