@@ -7,7 +7,9 @@
 #   guest-assets.sh [SUITE]
 #       SUITE: Debian 13 (GUEST_SUITE in pins.sh, the default), or the
 #       older guest, Debian 12 (GUEST_OLD_SUITE), in
-#       $FORK_CACHE/guest-SUITE
+#       $FORK_CACHE/guest-SUITE; or the newest L1 kernel, Linux 7.3 from
+#       experimental (GUEST_NEW_SUITE): its kernel and modules only, no
+#       initramfs (INITRD and KERNEL_CONFIG are empty)
 #
 #   FORK_GUEST_OFFLINE=1  use the cache only; fail if it is incomplete
 #   FORK_GUEST_UPDATE=1   take Debian's newest packages even though the
@@ -17,14 +19,27 @@
 # shellcheck source=scripts/fork/lib.sh
 . "$(dirname "$0")/lib.sh"
 
+# A kernel comes as linux-image-RELEASE (boot/vmlinux-RELEASE, its config
+# and modules), or, split, as linux-binary-RELEASE and linux-modules-RELEASE.
 suite=${1:-$GUEST_SUITE}
+split=0
 case $#:$suite in
 [01]:"$GUEST_SUITE") dir=$FORK_CACHE/guest series_pin=GUEST_KERNEL_SERIES ;;
 1:"$GUEST_OLD_SUITE")
     dir=$FORK_CACHE/guest-$suite series_pin=GUEST_OLD_KERNEL_SERIES
     GUEST_SUITE=$suite GUEST_KERNEL_SERIES=$GUEST_OLD_KERNEL_SERIES ;;
-*) die "usage: guest-assets.sh [$GUEST_SUITE|$GUEST_OLD_SUITE]" ;;
+1:"$GUEST_NEW_SUITE")
+    dir=$FORK_CACHE/guest-$suite series_pin=GUEST_NEW_KERNEL_SERIES split=1
+    GUEST_SUITE=$suite GUEST_KERNEL_SERIES=$GUEST_NEW_KERNEL_SERIES
+    export APT_ACCEPT_EXPIRED=1 ;;
+*) die "usage: guest-assets.sh [$GUEST_SUITE|$GUEST_OLD_SUITE|$GUEST_NEW_SUITE]" ;;
 esac
+flavour=${GUEST_KERNEL_META#linux-image-}
+if [ "$split" = 1 ]; then
+    image_prefix=linux-binary-
+else
+    image_prefix=linux-image-
+fi
 command -v cpio > /dev/null || die "cpio is missing: apt-get install cpio"
 umask 022
 debs=$dir/debs
@@ -39,11 +54,11 @@ work=$(mktemp -d "$dir/.work.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 # The manifest has a line "package version sha256 file" per .deb.  Sets
-# kernel_{pkg,ver,deb} and busybox_{ver,deb}; fails unless every .deb is
-# there and intact.
+# kernel_{pkg,ver,deb}, busybox_{ver,deb} and, split, modules_{pkg,deb};
+# fails unless every .deb is there and intact.
 cache_ok() {
     local pkg ver sum file
-    kernel_pkg='' busybox_ver=''
+    kernel_pkg='' busybox_ver='' busybox_deb='' modules_pkg='' modules_deb=''
     [ -f "$manifest" ] || return 1
     while read -r pkg ver sum file; do
         [ -f "$debs/$file" ] || return 1
@@ -53,10 +68,16 @@ cache_ok() {
         fi
         case $pkg in
         "$GUEST_BUSYBOX") busybox_ver=$ver busybox_deb=$file ;;
-        linux-image-*) kernel_pkg=$pkg kernel_ver=$ver kernel_deb=$file ;;
+        "$image_prefix"*) kernel_pkg=$pkg kernel_ver=$ver kernel_deb=$file ;;
+        linux-modules-*) modules_pkg=$pkg modules_deb=$file ;;
         esac
     done < "$manifest"
-    [ -n "$kernel_pkg" ] && [ -n "$busybox_ver" ]
+    [ -n "$kernel_pkg" ] || return 1
+    if [ "$split" = 1 ]; then
+        [ "$modules_pkg" = "linux-modules-${kernel_pkg#"$image_prefix"}" ]
+    else
+        [ -n "$busybox_ver" ]
+    fi
 }
 
 # newest_first: lines "DEBIAN-VERSION REST" from stdin, newest first.
@@ -74,37 +95,42 @@ newest_first() {
     [ ${#lines[@]} -eq 0 ] || printf '%s\n' "${lines[@]}"
 }
 
-# candidates PACKAGE: "version apt-configuration" of PACKAGE in each
-# suite that has it, newest first (a fix may be in any of them).
+# candidates PACKAGE [VERSION]: "version apt-configuration" of PACKAGE
+# (at VERSION only, if given) in each suite that has it, newest first (a
+# fix may be in any of them).
 candidates() {
     local c v
     for c in "${confs[@]}"; do
         v=$(APT_CONFIG=$c apt-cache policy "$1" |
             sed -n 's/^  Candidate: //p') || die "apt-cache failed on $1"
         case $v in "" | "(none)") continue ;; esac
+        [ -z "${2:-}" ] || [ "$v" = "$2" ] || continue
         echo "$v $c"
     done | newest_first
 }
 
 # kernel_images: the kernel image packages of GUEST_KERNEL_SERIES and
-# the metapackage's flavour that the suites list, newest first.
+# the metapackage's flavour that the suites list, newest first.  Every
+# list is read whole: under pipefail, a reader that stops early (head)
+# can kill its writer, and with it the whole list, now and then.
 kernel_images() {
-    local flavour=${GUEST_KERNEL_META#linux-image-} c pkg newest
+    local c pkg newest series=${GUEST_KERNEL_SERIES//./\\.}
     for c in "${confs[@]}"; do
         APT_CONFIG=$c apt-cache search --names-only \
-            "^linux-image-${GUEST_KERNEL_SERIES//./\\.}\\.[^ ]*-$flavour\$"
+            "^$image_prefix$series([.][^ ]*)?-$flavour\$"
     done | cut -d' ' -f1 | sort -u | while read -r pkg; do
-        newest=$(candidates "$pkg" | head -n 1)
-        echo "${newest%% *} $pkg"
+        newest=$(candidates "$pkg")
+        newest=${newest%%$'\n'*}
+        [ -z "$newest" ] || echo "${newest%% *} $pkg"
     done | newest_first | cut -d' ' -f2
 }
 
-# download PACKAGE: the newest one that can be had into $work/new, listed
-# in $work/manifest, checked against the sha256 of Debian's signed index;
-# a mirror may list a version whose file it does not serve (yet), and
-# then the next newest is taken.  A cached file that matches is taken
-# instead (apt-get download would take any file of the right size).
-# Fails, saying why, when no version can be had.
+# download PACKAGE [VERSION]: the newest one (of VERSION, if given) that
+# can be had into $work/new, listed in $work/manifest, checked against the
+# sha256 of Debian's signed index; a mirror may list a version whose file
+# it does not serve (yet), and then the next newest is taken.  A cached
+# file that matches is taken instead (apt-get download would take any
+# file of the right size).  Fails, saying why, when no version can be had.
 download() {
     local sum file deb ver conf
     while read -r ver conf; do
@@ -133,7 +159,7 @@ download() {
         fi
         printf '%s %s %s %s\n' "$1" "$ver" "$sum" "$deb" >> "$work/manifest"
         return 0
-    done < <(candidates "$1")
+    done < <(candidates "$1" "${2:-}")
     warn "no version of $1 ($GUEST_ARCH) can be downloaded from Debian" \
         "$GUEST_SUITE (no network?)"
     return 1
@@ -159,25 +185,36 @@ fetch() {
         die "cannot fetch the guest kernel and busybox; connect the" \
             "machine to Debian's archive and retry"
     confs=("$APT_CONFIG")
-    optional_suite "$GUEST_SUITE-updates" "$DEBIAN_MIRROR"
-    optional_suite "$GUEST_SUITE-security" "$DEBIAN_SECURITY_MIRROR"
+    if [ "$split" = 0 ]; then
+        optional_suite "$GUEST_SUITE-updates" "$DEBIAN_MIRROR"
+        optional_suite "$GUEST_SUITE-security" "$DEBIAN_SECURITY_MIRROR"
+    fi
 
     # Every kernel image of the series that the suites list, newest first:
     # the newest (the metapackage's) may be listed before its file reaches
     # the mirror, and Debian keeps the previous ones a while.
     mkdir "$work/new"
-    image=''
+    image='' images=$(kernel_images)
+    [ -n "$images" ] || die "Debian $GUEST_SUITE lists no $GUEST_KERNEL_SERIES" \
+        "kernel ($image_prefix$GUEST_KERNEL_SERIES*-$flavour): update" \
+        "$series_pin in pins.sh"
     while read -r pkg; do
         if download "$pkg"; then
             image=$pkg
             break
         fi
-    done < <(kernel_images)
+    done <<< "$images"
     [ -n "$image" ] || die "cannot download a $GUEST_KERNEL_SERIES kernel" \
-        "($GUEST_KERNEL_META) from Debian $GUEST_SUITE (above; no network?" \
+        "($images) from Debian $GUEST_SUITE (above; no network?" \
         "or update $series_pin in pins.sh)"
-    download "$GUEST_BUSYBOX" ||
-        die "cannot download $GUEST_BUSYBOX from Debian (above; no network?)"
+    if [ "$split" = 1 ]; then
+        pkg=linux-modules-${image#"$image_prefix"}
+        download "$pkg" "$(awk '{ v = $2 } END { print v }' "$work/manifest")" ||
+            die "cannot download $pkg of the same version as $image (above)"
+    else
+        download "$GUEST_BUSYBOX" ||
+            die "cannot download $GUEST_BUSYBOX from Debian (above; no network?)"
+    fi
     while read -r _ _ _ file; do
         [ "$work/new/$file" -ef "$debs/$file" ] ||
             mv -f "$work/new/$file" "$debs/$file"
@@ -210,14 +247,35 @@ unpack() {
 }
 # Trees of packages no longer in the manifest go.
 for tree in "$dir"/extract/*; do
-    case ${tree##*/} in "${kernel_deb%.deb}" | "${busybox_deb%.deb}") ;;
+    case ${tree##*/} in
+    "${kernel_deb%.deb}" | "${busybox_deb%.deb}" | "${modules_deb%.deb}") ;;
     *) [ ! -e "$tree" ] || rm -rf "$tree" ;;
     esac
 done
 ktree=$(unpack "$kernel_deb")
-btree=$(unpack "$busybox_deb")
+release=${kernel_pkg#"$image_prefix"}
 
-release=${kernel_pkg#linux-image-}
+if [ "$split" = 1 ]; then
+    mtree=$(unpack "$modules_deb")
+    kernel=$ktree/usr/lib/modules/$release/vmlinuz
+    modules=$mtree/usr/lib/modules/$release
+    [ -f "$kernel" ] || die "$kernel_deb has no ${kernel#"$ktree"}"
+    [ -d "$modules/kernel" ] || die "$modules_deb has no ${modules#"$mtree"}/kernel"
+    {
+        printf 'KERNEL=%q\n' "$kernel"
+        printf 'INITRD=\n'
+        printf 'KERNEL_CONFIG=\n'
+        printf 'MODULES=%q\n' "$modules"
+        printf 'KERNEL_PACKAGE=%q\n' "$kernel_pkg"
+        printf 'KERNEL_VERSION=%q\n' "$kernel_ver"
+    } > "$work/assets.env"
+    cmp -s "$work/assets.env" "$dir/assets.env" ||
+        mv "$work/assets.env" "$dir/assets.env"
+    cat "$dir/assets.env"
+    exit 0
+fi
+
+btree=$(unpack "$busybox_deb")
 kernel=$ktree/boot/vmlinux-$release
 config=$ktree/boot/config-$release
 modules=$ktree/usr/lib/modules/$release

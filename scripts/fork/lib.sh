@@ -21,9 +21,13 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 # the options, e.g. "deb-src trixie main".  Refreshes the lists when they
 # are older than a day, or always with FORK_APT_REFRESH=1.  Fails, with a
 # warning, when the lists cannot be read: the caller says what to do.
+# APT_ACCEPT_EXPIRED=1 takes a suite whose Release file is past its
+# Valid-Until (experimental's is, on a mirror that lags): the signature
+# is still checked, and so is every file against the signed index.
 apt_private() {
-    local name=$1 arch=$2 dir line type rest
+    local name=$1 arch=$2 dir line type rest valid_until=true
     shift 2
+    [ "${APT_ACCEPT_EXPIRED:-0}" != 1 ] || valid_until=false
     dir=$FORK_CACHE/apt/$name
     mkdir -p "$dir/lists/partial" "$dir/archives/partial" "$dir/empty"
     : > "$dir/sources.list.new"
@@ -47,6 +51,7 @@ Dir::Cache::srcpkgcache "";
 APT::Architecture "$arch";
 APT::Architectures { "$arch"; };
 APT::Sandbox::User "root";
+Acquire::Check-Valid-Until "$valid_until";
 CONF
     export APT_CONFIG=$dir/apt.conf
     if [ ! -f "$dir/sources.list" ] ||

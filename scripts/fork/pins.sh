@@ -39,6 +39,14 @@ DEBIAN_SECURITY_MIRROR=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-se
 # nested APIs on one L0.
 GUEST_OLD_SUITE=bookworm
 GUEST_OLD_KERNEL_SERIES=6.1
+# The newest L1 kernel ("guest-assets.sh experimental"): Linux 7.3, the
+# first with KVM_PPC_GET_COMPAT_CAPS, and whose kvm-hv checks the compat
+# mode QEMU sets.  Only its kernel and modules are taken; the L1's
+# userland and the L2 stay Debian 13's.  Debian packages it as
+# linux-binary-ABI-FLAVOUR (the image, usr/lib/modules/ABI-FLAVOUR/vmlinuz)
+# and linux-modules-ABI-FLAVOUR, of the same version.
+GUEST_NEW_SUITE=experimental
+GUEST_NEW_KERNEL_SERIES=7.3
 
 # The fork built for ppc64le hosts (cross.sh): the QEMU that runs KVM in
 # an L1 guest, and the only build that compiles target/ppc's KVM code.
