@@ -46,6 +46,32 @@ uint64_t host_compat_from_caps(uint64_t compat_capabilities)
     return compat_capabilities & HOST_COMPAT_ALL;
 }
 
+uint64_t host_compat_from_kvm(const HostCompatKvmAnswer *answer, char **kvm)
+{
+    uint64_t modes;
+
+    if (answer->cap <= 0) {
+        *kvm = g_strdup("no KVM_CAP_PPC_COMPAT_CAPS");
+        return 0;
+    }
+    if (answer->ret < 0) {
+        *kvm = g_strdup_printf("KVM_PPC_GET_COMPAT_CAPS failed: %s",
+                               strerror(-answer->ret));
+        return 0;
+    }
+    if (answer->size < HOST_COMPAT_KVM_CAPS_SIZE) {
+        *kvm = g_strdup_printf("KVM_PPC_GET_COMPAT_CAPS answered with %"
+                               PRIu64 " bytes, fewer than %d", answer->size,
+                               HOST_COMPAT_KVM_CAPS_SIZE);
+        return 0;
+    }
+    modes = host_compat_from_caps(answer->compat_capabilities);
+    *kvm = g_strdup_printf("KVM_PPC_GET_COMPAT_CAPS gave 0x%016" PRIx64 "%s",
+                           answer->compat_capabilities,
+                           modes ? "" : ", no mode QEMU knows");
+    return modes;
+}
+
 uint64_t host_compat_from_cpu_version(const void *prop, size_t len)
 {
     uint64_t modes = 0;
@@ -107,11 +133,11 @@ uint64_t host_compat_from_dt(const char *cpus_dir)
     return told ? modes : 0;
 }
 
-uint64_t host_compat_detect(uint64_t ioctl_caps,
+uint64_t host_compat_detect(uint64_t kvm_modes,
                             const char *const *dt_cpus_dirs, size_t n_dirs,
                             HostCompatSource *source)
 {
-    uint64_t modes = host_compat_from_caps(ioctl_caps);
+    uint64_t modes = host_compat_from_caps(kvm_modes);
     size_t i;
 
     if (modes) {

@@ -10,7 +10,7 @@
 /*
  * A set of compat modes, as KVM_PPC_GET_COMPAT_CAPS and PAPR's
  * H_GUEST_GET_CAPABILITIES number them: IBM bit numbering, bit 0 being
- * the most significant.
+ * the most significant.  (kvm-compat.c checks that KVM's are the same.)
  */
 #define HOST_COMPAT_POWER9  (1ULL << (63 - 1))
 #define HOST_COMPAT_POWER10 (1ULL << (63 - 2))
@@ -30,6 +30,28 @@ const char *host_compat_source_name(HostCompatSource source);
 /* The known modes of KVM's answer; 0 if none (unknown). */
 uint64_t host_compat_from_caps(uint64_t compat_capabilities);
 
+/* The size of struct kvm_ppc_compat_caps that QEMU asks with */
+#define HOST_COMPAT_KVM_CAPS_SIZE 24
+
+/*
+ * What KVM answered: KVM_CHECK_EXTENSION(KVM_CAP_PPC_COMPAT_CAPS), and,
+ * where that is positive, KVM_PPC_GET_COMPAT_CAPS's result (0 or -errno)
+ * and the size and compat_capabilities it left in the structure.
+ */
+typedef struct HostCompatKvmAnswer {
+    int cap;
+    int ret;
+    uint64_t size;
+    uint64_t compat_capabilities;
+} HostCompatKvmAnswer;
+
+/*
+ * The modes of KVM's @answer; 0 if it cannot say (no capability, any
+ * error, a short structure, no mode QEMU knows), and then the device tree
+ * is asked.  *@kvm tells what KVM said, for the trace; g_free() it.
+ */
+uint64_t host_compat_from_kvm(const HostCompatKvmAnswer *answer, char **kvm);
+
 /*
  * The modes implied by a CPU node's cpu-version property (@len bytes,
  * big endian): a logical PVR means that mode and the older ones; a raw
@@ -45,11 +67,11 @@ uint64_t host_compat_from_cpu_version(const void *prop, size_t len);
 uint64_t host_compat_from_dt(const char *cpus_dir);
 
 /*
- * The host's modes: those of KVM's answer @ioctl_caps if it knows any,
+ * The host's modes: @kvm_modes (host_compat_from_kvm()) if there are any,
  * else those of the first of the @n_dirs @dt_cpus_dirs that exists;
  * 0 if neither tells.  @source says where they came from.
  */
-uint64_t host_compat_detect(uint64_t ioctl_caps,
+uint64_t host_compat_detect(uint64_t kvm_modes,
                             const char *const *dt_cpus_dirs, size_t n_dirs,
                             HostCompatSource *source);
 

@@ -23,20 +23,30 @@
 static uint64_t host_modes;
 static HostCompatSource host_source;
 
-/*
- * The kernel side is still under review and its struct has changed
- * between postings: keep all of it here, and take any failure (no
- * capability, ENOTTY, EINVAL, nothing set) as "the kernel cannot say".
- */
-static uint64_t kvm_compat_caps(KVMState *s)
-{
-    struct kvm_ppc_compat_caps caps = { 0 };
+QEMU_BUILD_BUG_ON(KVM_PPC_COMPAT_CAP_POWER9 != HOST_COMPAT_POWER9);
+QEMU_BUILD_BUG_ON(KVM_PPC_COMPAT_CAP_POWER10 != HOST_COMPAT_POWER10);
+QEMU_BUILD_BUG_ON(KVM_PPC_COMPAT_CAP_POWER11 != HOST_COMPAT_POWER11);
+QEMU_BUILD_BUG_ON(KVM_PPC_COMPAT_CAPS_SIZE_VER0 != HOST_COMPAT_KVM_CAPS_SIZE);
+QEMU_BUILD_BUG_ON(sizeof(struct kvm_ppc_compat_caps) !=
+                  HOST_COMPAT_KVM_CAPS_SIZE);
 
-    if (kvm_vm_check_extension(s, KVM_CAP_PPC_COMPAT_CAPS) <= 0 ||
-        kvm_vm_ioctl(s, KVM_PPC_GET_COMPAT_CAPS, &caps) < 0) {
-        return 0;
+/*
+ * Linux 7.3 and later: any failure (no capability, ENOTTY, EINVAL, E2BIG
+ * from a kernel that knows another size) means "the kernel cannot say".
+ */
+static uint64_t kvm_compat_modes(KVMState *s, char **kvm)
+{
+    struct kvm_ppc_compat_caps caps = { .size = sizeof(caps), .flags = 0 };
+    HostCompatKvmAnswer answer = {
+        .cap = kvm_vm_check_extension(s, KVM_CAP_PPC_COMPAT_CAPS),
+    };
+
+    if (answer.cap > 0) {
+        answer.ret = kvm_vm_ioctl(s, KVM_PPC_GET_COMPAT_CAPS, &caps);
+        answer.size = caps.size;
+        answer.compat_capabilities = caps.compat_capabilities;
     }
-    return caps.compat_capabilities;
+    return host_compat_from_kvm(&answer, kvm);
 }
 
 /* /proc/device-tree is a link to the second; /proc may be absent. */
@@ -48,10 +58,13 @@ static const char *const dt_cpus_dirs[] = {
 void kvmppc_host_compat_detect(KVMState *s)
 {
     g_autofree char *names = NULL;
+    g_autofree char *kvm = NULL;
+    uint64_t kvm_modes = kvm_compat_modes(s, &kvm);
 
-    host_modes = host_compat_detect(kvm_compat_caps(s), dt_cpus_dirs,
+    host_modes = host_compat_detect(kvm_modes, dt_cpus_dirs,
                                     ARRAY_SIZE(dt_cpus_dirs), &host_source);
-    trace_kvmppc_host_compat(host_modes, host_compat_source_name(host_source));
+    trace_kvmppc_host_compat(host_modes, host_compat_source_name(host_source),
+                             kvm);
     if (host_modes) {
         names = host_compat_names(host_modes);
         info_report("KVM host runs compatibility modes %s (from %s): "

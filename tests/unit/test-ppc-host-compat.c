@@ -37,6 +37,55 @@ static void test_caps_bits(void)
     g_assert_cmphex(host_compat_from_caps(~0ULL), ==, P9 | P10 | P11);
 }
 
+/* What Linux 7.3 answers, and what a kernel may answer otherwise */
+typedef struct KvmAnswerCase {
+    const char *name;
+    HostCompatKvmAnswer answer;
+    uint64_t modes;
+    const char *kvm;            /* what the trace says */
+} KvmAnswerCase;
+
+static const KvmAnswerCase kvm_answer_cases[] = {
+    /* An L1 in Power10 mode, as measured with Debian's 7.3 */
+    { "power10-mode", { 1, 0, 24, 0x6000000000000000ULL }, P9 | P10,
+      "KVM_PPC_GET_COMPAT_CAPS gave 0x6000000000000000" },
+    { "raw-power11", { 1, 0, 24, 0x7000000000000000ULL }, P9 | P10 | P11,
+      "KVM_PPC_GET_COMPAT_CAPS gave 0x7000000000000000" },
+    { "power9-mode", { 1, 0, 24, 0x4000000000000000ULL }, P9,
+      "KVM_PPC_GET_COMPAT_CAPS gave 0x4000000000000000" },
+    /* Older kernels, and hosts that are not pseries (PowerNV) */
+    { "no-capability", { 0, 0, 0, 0 }, 0, "no KVM_CAP_PPC_COMPAT_CAPS" },
+    { "capability-error", { -EINVAL, 0, 0, 0 }, 0,
+      "no KVM_CAP_PPC_COMPAT_CAPS" },
+    { "enotty", { 1, -ENOTTY, 24, 0 }, 0,
+      "KVM_PPC_GET_COMPAT_CAPS failed: Inappropriate ioctl for device" },
+    { "einval", { 1, -EINVAL, 24, 0 }, 0,
+      "KVM_PPC_GET_COMPAT_CAPS failed: Invalid argument" },
+    /* A kernel whose structure is larger, and that says its size */
+    { "e2big", { 1, -E2BIG, 32, 0 }, 0,
+      "KVM_PPC_GET_COMPAT_CAPS failed: Argument list too long" },
+    { "short", { 1, 0, 16, 0x6000000000000000ULL }, 0,
+      "KVM_PPC_GET_COMPAT_CAPS answered with 16 bytes, fewer than 24" },
+    { "zero-caps", { 1, 0, 24, 0 }, 0,
+      "KVM_PPC_GET_COMPAT_CAPS gave 0x0000000000000000, "
+      "no mode QEMU knows" },
+    /* Bits QEMU does not know: a newer processor, reserved ones */
+    { "unknown-bits", { 1, 0, 24, 0x6800000000000001ULL }, P9 | P10,
+      "KVM_PPC_GET_COMPAT_CAPS gave 0x6800000000000001" },
+    { "only-unknown-bits", { 1, 0, 24, 0x8800000000000000ULL }, 0,
+      "KVM_PPC_GET_COMPAT_CAPS gave 0x8800000000000000, "
+      "no mode QEMU knows" },
+};
+
+static void test_kvm_answer(const void *data)
+{
+    const KvmAnswerCase *c = data;
+    g_autofree char *kvm = NULL;
+
+    g_assert_cmphex(host_compat_from_kvm(&c->answer, &kvm), ==, c->modes);
+    g_assert_cmpstr(kvm, ==, c->kvm);
+}
+
 static uint64_t modes_of_version(uint32_t pvr)
 {
     uint8_t prop[4];
@@ -333,6 +382,11 @@ int main(int argc, char **argv)
 
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/ppc/host-compat/caps-bits", test_caps_bits);
+    for (i = 0; i < ARRAY_SIZE(kvm_answer_cases); i++) {
+        g_autofree char *path = g_strdup_printf("/ppc/host-compat/kvm/%s",
+                                                kvm_answer_cases[i].name);
+        g_test_add_data_func(path, &kvm_answer_cases[i], test_kvm_answer);
+    }
     g_test_add_func("/ppc/host-compat/cpu-version", test_cpu_version);
     g_test_add_func("/ppc/host-compat/dt/power10-mode", test_dt_power10_mode);
     g_test_add_func("/ppc/host-compat/dt/mixed-modes", test_dt_mixed_modes);
