@@ -107,3 +107,11 @@ nested_l1_assets() {
 nested_old_l1_assets() {
     l1_fork_assets --l1-kernel="$GUEST_OLD_SUITE"
 }
+
+# nested_new_l1_assets: both L1 initramfs (Debian's QEMU, the fork's) for
+# an L1 that runs Linux 7.3 (GUEST_NEW_SUITE).
+nested_new_l1_assets() {
+    "$FORK_ROOT/scripts/fork/l1-assets.sh" --l1-kernel="$GUEST_NEW_SUITE" \
+        debian > /dev/null &&
+        l1_fork_assets --l1-kernel="$GUEST_NEW_SUITE"
+}

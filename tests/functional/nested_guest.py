@@ -35,9 +35,10 @@ L0_COMPLAINT = re.compile(r'unknown|unimplemented|element|h_guest',
                           re.IGNORECASE)
 # ... except what the L1 kernel probes at boot, nested or not (a
 # single-level boot of the same kernel logs it as well):
-# H_GET_PERF_COUNTER_INFO (0xf080) for the hv-gpci PMU, and, with Linux
-# 6.1, H_QUERY_VAS_CAPABILITIES (0x398) for the VAS driver.
-L0_NOISE = re.compile(r'Unimplemented SPAPR hcall 0x0*(f080|398)$')
+# H_GET_PERF_COUNTER_INFO (0xf080) for the hv-gpci PMU, with Linux 6.1
+# H_QUERY_VAS_CAPABILITIES (0x398) for the VAS driver, and with Linux 7.3
+# H_PIC (0xf8), which no L0 of QEMU implements.
+L0_NOISE = re.compile(r'Unimplemented SPAPR hcall 0x0*(f080|398|f8)$')
 
 # The fork's trace events of the nested PAPR API (-trace spapr_nested_*)
 TRACE_GET_CAPS = re.compile(
@@ -53,6 +54,11 @@ API_V2 = 2      # PAPR: H_GUEST_*
 CAPS_P9 = 0x4000000000000000
 CAPS_P10 = 0x2000000000000000
 CAPS_P11 = 0x1000000000000000
+
+# What the L1's kvm-hv says when the L0 refuses a guest-wide element
+SET_STATE_ERROR = "KVM-NESTEDv2: couldn't set guest wide elements"
+# ... and when the L0 has no PAPR API (v2), so that it uses v1
+V1_FALLBACK = 'falling back to nestedv1'
 
 RUN_TIMEOUT = 300   # one L0 boot to the L1's power-off: 10 to 20 s here
 
@@ -108,7 +114,7 @@ class NestedRun:
         self.name = name
         self.l1 = {}            # FORK-L1: key=value
         self.l1_dmesg = []      # FORK-L1: dmesg: lines
-        self.l1_qemu = []       # the L1 QEMU's own messages
+        self.l1_qemu = []       # the L1 QEMU's own messages and errors
         self.l2 = {}            # FORK-GUEST: key=value of the L2
         self.l2_done = False
         self.l0_log = []        # -d guest_errors,unimp and trace lines
@@ -229,5 +235,44 @@ def read_console(test, vm, run, deadline):
                 run.l2_done = True
             else:
                 run.l2[key] = value
-        elif line.startswith('qemu-system-ppc64: '):
+        elif line.startswith(('qemu-system-ppc64: ', 'error: ')):
             run.l1_qemu.append(line)
+
+
+class NestedAssertions:
+    """What the nested tests assert of a NestedRun (a mixin of a
+    QemuSystemTest)."""
+
+    def assert_l1(self, run, cpu, version):
+        self.assertIn(cpu, run.l1.get('cpu', ''), run.summary())
+        self.assertIn('pvr 0082 1200', run.l1.get('revision', ''))
+        self.assertEqual(run.l1.get('cpu-version'), version)
+        self.assertEqual(run.l1.get('kvm-hv'), 'loaded')
+        self.assertEqual(run.l1.get('dev-kvm'), 'present')
+
+    def assert_l2(self, run, cpu, version):
+        self.assertTrue(run.l2_done, f'the L2 did not finish: '
+                        f'{run.summary()}; L1 dmesg: {run.l1_dmesg}')
+        self.assertIn(cpu, run.l2.get('cpu', ''), run.summary())
+        self.assertEqual(run.l2.get('cpu-version'), version)
+        self.assertEqual(run.l1.get('qemu-exit'), '0')
+
+    def assert_set_state_refused(self, run):
+        """The L1's kvm-hv fails at its first H_GUEST_SET_STATE, as under
+        PowerVM: the L0 refuses the logical PVR (element 0x0003) of a
+        mode the L1 did not enable; the L1 QEMU stops on the KVM error and
+        the L2 never starts."""
+        self.assertTrue(run.dmesg_has(SET_STATE_ERROR),
+                        f'{run.summary()}; L1 dmesg: {run.l1_dmesg}')
+        self.assertNotIn('booted', run.l2, run.summary())
+        self.assertEqual(run.l1.get('qemu-killed'), 'kvm-error')
+        self.assertTrue(any('Element ID:0003: value not supported' in line
+                            for line in run.l0_log), run.l0_log)
+
+    def assert_clean(self, run):
+        """No L0 message about a request it did not handle, and no
+        kvm-hv error in the L1."""
+        self.assertEqual(run.l0_complaints(), [], run.summary())
+        errors = [line for line in run.l1_dmesg
+                  if 'KVM-NESTEDv2' in line or 'failed' in line]
+        self.assertEqual(errors, [], run.summary())

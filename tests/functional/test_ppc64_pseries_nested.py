@@ -20,18 +20,16 @@
 import os
 
 from qemu_test import QemuSystemTest
-from nested_guest import (boot_nested, load_l1_assets,
-                          CAPS_P9, CAPS_P10, CAPS_P11)
+from nested_guest import (boot_nested, load_l1_assets, NestedAssertions,
+                          CAPS_P9, CAPS_P10, CAPS_P11, V1_FALLBACK)
 
-SET_STATE_ERROR = "KVM-NESTEDv2: couldn't set guest wide elements"
-V1_FALLBACK = 'falling back to nestedv1'
 HOST_MODES_P10 = ('info: KVM host runs compatibility modes power9, power10 '
                   '(from device tree): guests get at most power10')
 HOST_MODES_P11 = ('info: KVM host runs compatibility modes power9, power10, '
                   'power11 (from device tree): guests get at most power11')
 
 
-class PseriesNested(QemuSystemTest):
+class PseriesNested(NestedAssertions, QemuSystemTest):
 
     def boot(self, name, l1_qemu, **kwargs):
         """boot_nested() with the L1 initramfs of @l1_qemu ('debian' or
@@ -39,40 +37,6 @@ class PseriesNested(QemuSystemTest):
         initrd, guest = load_l1_assets(self, l1_qemu)
         self.set_machine('pseries')
         return boot_nested(self, name, initrd, guest, **kwargs)
-
-    def assert_l1(self, run, cpu, version):
-        self.assertIn(cpu, run.l1.get('cpu', ''), run.summary())
-        self.assertIn('pvr 0082 1200', run.l1.get('revision', ''))
-        self.assertEqual(run.l1.get('cpu-version'), version)
-        self.assertEqual(run.l1.get('kvm-hv'), 'loaded')
-        self.assertEqual(run.l1.get('dev-kvm'), 'present')
-
-    def assert_l2(self, run, cpu, version):
-        self.assertTrue(run.l2_done, f'the L2 did not finish: '
-                        f'{run.summary()}; L1 dmesg: {run.l1_dmesg}')
-        self.assertIn(cpu, run.l2.get('cpu', ''), run.summary())
-        self.assertEqual(run.l2.get('cpu-version'), version)
-        self.assertEqual(run.l1.get('qemu-exit'), '0')
-
-    def assert_set_state_refused(self, run):
-        """The L1's kvm-hv fails at its first H_GUEST_SET_STATE, as under
-        PowerVM: the L0 refuses the logical PVR (element 0x0003) of a
-        mode the L1 did not enable; the L1 QEMU stops on the KVM error and
-        the L2 never starts."""
-        self.assertTrue(run.dmesg_has(SET_STATE_ERROR),
-                        f'{run.summary()}; L1 dmesg: {run.l1_dmesg}')
-        self.assertNotIn('booted', run.l2, run.summary())
-        self.assertEqual(run.l1.get('qemu-killed'), 'kvm-error')
-        self.assertTrue(any('Element ID:0003: value not supported' in line
-                            for line in run.l0_log), run.l0_log)
-
-    def assert_clean(self, run):
-        """No L0 message about a request it did not handle, and no
-        kvm-hv error in the L1."""
-        self.assertEqual(run.l0_complaints(), [], run.summary())
-        errors = [line for line in run.l1_dmesg
-                  if 'KVM-NESTEDv2' in line or 'failed' in line]
-        self.assertEqual(errors, [], run.summary())
 
     def test_l1_power10_mode_nested_v2(self):
         """1. The L1: a Power11 CPU in Power10 mode, kvm-hv on the v2 API.

@@ -16,11 +16,10 @@
 
 from qemu_test import QemuSystemTest
 from nested_guest import (boot_nested, load_l1_assets, API_V1, API_V2,
-                          CAPS_P9, CAPS_P10)
+                          CAPS_P9, CAPS_P10, V1_FALLBACK)
 
 # Debian 12's suite, as in scripts/fork/pins.sh (GUEST_OLD_SUITE)
 OLD_L1_SUITE = 'bookworm'
-V1_FALLBACK = 'falling back to nestedv1'
 HOST_MODES_P10 = ('info: KVM host runs compatibility modes power9, power10 '
                   '(from device tree): guests get at most power10')
 
