@@ -61,7 +61,7 @@ class PseriesNestedLinux73(NestedAssertions, QemuSystemTest):
         self.assertFalse(run.dmesg_has(V1_FALLBACK), run.l1_dmesg)
         self.assert_caps(run, 0x0f000006, CAPS_P9 | CAPS_P10)
         self.assertIn(host_modes('power9, power10', 'power10'),
-                      run.l1_qemu)
+                      '\n'.join(run.l1_qemu))
         self.assert_l2(run, 'POWER10 (architected)', '0f000006')
         self.assert_clean(run)
 
@@ -73,7 +73,7 @@ class PseriesNestedLinux73(NestedAssertions, QemuSystemTest):
         self.assert_l1(run, 'POWER10 (architected)', '0f000006')
         self.assertTrue(run.dmesg_has(V1_FALLBACK), run.l1_dmesg)
         self.assertIn(host_modes('power9, power10', 'power10'),
-                      run.l1_qemu)
+                      '\n'.join(run.l1_qemu))
         self.assert_l2(run, 'POWER10 (architected)', '0f000006')
 
     def test_v2_raw_power11(self):
@@ -85,7 +85,7 @@ class PseriesNestedLinux73(NestedAssertions, QemuSystemTest):
         self.assert_l1(run, 'Power11 (architected)', '0f000007')
         self.assert_caps(run, 0x0f000007, CAPS_P9 | CAPS_P10 | CAPS_P11)
         self.assertIn(host_modes('power9, power10, power11', 'power11'),
-                      run.l1_qemu)
+                      '\n'.join(run.l1_qemu))
         self.assert_l2(run, 'Power11 (architected)', '0f000007')
         self.assert_clean(run)
 
@@ -97,7 +97,8 @@ class PseriesNestedLinux73(NestedAssertions, QemuSystemTest):
         run = self.boot('v2-power9', 'fork', max_cpu_compat='power9')
         self.assert_l1(run, 'POWER9 (architected)', '0f000005')
         self.assert_caps(run, 0x0f000005, CAPS_P9)
-        self.assertIn(host_modes('power9', 'power9'), run.l1_qemu)
+        self.assertIn(host_modes('power9', 'power9'),
+                      '\n'.join(run.l1_qemu))
         self.assert_l2(run, 'POWER9 (architected)', '0f000005')
         self.assert_clean(run)
 
@@ -111,7 +112,7 @@ class PseriesNestedLinux73(NestedAssertions, QemuSystemTest):
         nothing."""
         run = self.boot('v2-power10-debian', 'debian')
         self.assert_l1(run, 'POWER10 (architected)', '0f000006')
-        self.assertIn(KVM_RUN_EINVAL, run.l1_qemu, run.summary())
+        self.assertIn(KVM_RUN_EINVAL, '\n'.join(run.l1_qemu), run.summary())
         self.assertEqual(run.l1.get('qemu-killed'), 'kvm-error')
         self.assertNotIn('booted', run.l2, run.summary())
         self.assertFalse(run.dmesg_has(SET_STATE_ERROR), run.l1_dmesg)
