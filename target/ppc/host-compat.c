@@ -184,16 +184,28 @@ char *host_compat_names(uint64_t modes)
     return g_string_free(names, false);
 }
 
-static const char *mode_name(uint32_t pvr)
+/*
+ * The place of @pvr among the modes a host may report, oldest first; -1
+ * for the modes before them (Power8 and older, which no host reports):
+ * logical PVRs do not grow with the generation (power7+ is 0x0f100003).
+ */
+static int mode_index(uint32_t pvr)
 {
     int i;
 
     for (i = 0; i < ARRAY_SIZE(modes_table); i++) {
         if (modes_table[i].pvr == pvr) {
-            return modes_table[i].name;
+            return i;
         }
     }
-    return NULL;
+    return -1;
+}
+
+static const char *mode_name(uint32_t pvr)
+{
+    int i = mode_index(pvr);
+
+    return i < 0 ? NULL : modes_table[i].name;
 }
 
 bool host_compat_max_for_guest(uint64_t modes, uint32_t requested,
@@ -204,13 +216,9 @@ bool host_compat_max_for_guest(uint64_t modes, uint32_t requested,
     g_autofree char *names = NULL;
     const char *name;
 
-    /* Logical PVRs grow with the processor generation. */
-    if (!host_max || (requested && requested <= host_max)) {
-        *max_compat = requested;
-        return true;
-    }
-    if (!requested) {
-        *max_compat = host_max;
+    if (!host_max || !requested ||
+        mode_index(requested) <= mode_index(host_max)) {
+        *max_compat = requested ? requested : host_max;
         return true;
     }
     names = host_compat_names(modes);

@@ -16,6 +16,8 @@
 #include "qapi/error.h"
 #include "qemu/error-report.h"
 #include "system/kvm.h"
+#include "cpu.h"
+#include "kvm_ppc.h"
 #include "host-compat.h"
 #include "kvm-compat.h"
 #include "trace.h"
@@ -57,7 +59,6 @@ static const char *const dt_cpus_dirs[] = {
 
 void kvmppc_host_compat_detect(KVMState *s)
 {
-    g_autofree char *names = NULL;
     g_autofree char *kvm = NULL;
     uint64_t kvm_modes = kvm_compat_modes(s, &kvm);
 
@@ -65,19 +66,41 @@ void kvmppc_host_compat_detect(KVMState *s)
                                     ARRAY_SIZE(dt_cpus_dirs), &host_source);
     trace_kvmppc_host_compat(host_modes, host_compat_source_name(host_source),
                              kvm);
-    if (host_modes) {
-        names = host_compat_names(host_modes);
-        info_report("KVM host runs compatibility modes %s (from %s): "
-                    "guests get at most %s",
-                    names, host_compat_source_name(host_source),
-                    strrchr(names, ' ') ? strrchr(names, ' ') + 1 : names);
-    }
 }
 
-bool kvmppc_host_compat_limit(uint32_t *max_compat, Error **errp)
+bool kvmppc_host_compat_max(uint32_t requested, bool limit,
+                            uint32_t *host_max, Error **errp)
 {
-    return host_compat_max_for_guest(host_modes, *max_compat, max_compat,
-                                     errp);
+    g_autofree char *names = NULL;
+    uint32_t max_compat;
+
+    *host_max = 0;
+    /* Upstream's behaviour, where QEMU cannot set a compat mode anyway */
+    if (!host_modes || kvmppc_is_pr(kvm_state)) {
+        return true;
+    }
+    names = host_compat_names(host_modes);
+    if (!limit) {
+        info_report("KVM host runs compatibility modes %s (from %s): not "
+                    "limiting guests to them (host-compat-limit=off)",
+                    names, host_compat_source_name(host_source));
+        return true;
+    }
+    if (!host_compat_max_for_guest(host_modes, requested, &max_compat,
+                                   errp)) {
+        return false;
+    }
+    info_report("KVM host runs compatibility modes %s (from %s): "
+                "guests get at most %s", names,
+                host_compat_source_name(host_source),
+                ppc_compat_name(max_compat));
+    *host_max = host_compat_max_pvr(host_modes);
+    return true;
+}
+
+const char *kvmppc_host_compat_source(void)
+{
+    return host_compat_source_name(host_source);
 }
 
 char *kvmppc_host_compat_names(void)

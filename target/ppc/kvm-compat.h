@@ -15,21 +15,33 @@
 void kvmppc_host_compat_detect(KVMState *s);
 
 /*
- * Keeps @max_compat (a machine's max-cpu-compat, 0 if unset) within the
- * host's modes: an unset one becomes the host's newest mode, a newer one
- * than the host can run is an error.  A host in raw mode changes nothing.
+ * The limit that the host puts on a guest whose max-cpu-compat is
+ * @requested (0 if unset): *@host_max is the host's newest mode, 0 for
+ * none (a host in raw mode or of unknown modes, KVM-PR, which sets no
+ * compat mode at all, or @limit false).  Fails when @requested is newer
+ * than the host can run.  Says what it found, and what it does with it.
  */
-bool kvmppc_host_compat_limit(uint32_t *max_compat, Error **errp);
+bool kvmppc_host_compat_max(uint32_t requested, bool limit,
+                            uint32_t *host_max, Error **errp);
+
+/* Where the host's modes were learnt ("device tree"), "none" if nowhere */
+const char *kvmppc_host_compat_source(void);
 
 /* The host's modes ("power9, power10"), or NULL if unknown; g_free() it. */
 char *kvmppc_host_compat_names(void);
 
 #else
 
-static inline bool kvmppc_host_compat_limit(uint32_t *max_compat,
-                                            Error **errp)
+static inline bool kvmppc_host_compat_max(uint32_t requested, bool limit,
+                                          uint32_t *host_max, Error **errp)
 {
+    *host_max = 0;
     return true;
+}
+
+static inline const char *kvmppc_host_compat_source(void)
+{
+    return "none";
 }
 
 static inline char *kvmppc_host_compat_names(void)

@@ -14,6 +14,7 @@
 #include "qemu/bswap.h"
 #include <libfdt.h>
 #include "libqtest.h"
+#include "qobject/qdict.h"
 #include "spapr-cas-util.h"
 
 #define H_SUCCESS 0
@@ -149,6 +150,60 @@ static void test_vector_outside_ram(void)
     qtest_quit(qts);
 }
 
+/* A string property of the machine, as qom-get answers it */
+static char *machine_str(QTestState *qts, const char *name)
+{
+    QDict *rsp = qtest_qmp(qts, "{ 'execute': 'qom-get', 'arguments': "
+                           "{ 'path': '/machine', 'property': %s } }", name);
+    char *value = g_strdup(qdict_get_str(rsp, "return"));
+
+    qobject_unref(rsp);
+    return value;
+}
+
+/*
+ * The max-cpu-compat in force and where it came from, for libvirt and
+ * HMP: under TCG there is no host limit, so it is the user's, which
+ * stays what the user set.  host-compat-limit can be turned off; the
+ * read-only properties cannot be set.
+ */
+static void test_host_compat_properties(void)
+{
+    QTestState *qts = qtest_init("-M pseries -cpu power11");
+    QDict *rsp;
+    char *value;
+
+    value = machine_str(qts, "effective-max-cpu-compat");
+    g_assert_cmpstr(value, ==, "");
+    g_free(value);
+    value = machine_str(qts, "host-compat-source");
+    g_assert_cmpstr(value, ==, "none");
+    g_free(value);
+    rsp = qtest_qmp(qts, "{ 'execute': 'qom-set', 'arguments': "
+                    "{ 'path': '/machine', 'property': "
+                    "'effective-max-cpu-compat', 'value': 'power9' } }");
+    g_assert_true(qdict_haskey(rsp, "error"));
+    qobject_unref(rsp);
+    qtest_quit(qts);
+
+    qts = qtest_init("-M pseries,max-cpu-compat=power10,host-compat-limit=off "
+                     "-cpu power11");
+    value = machine_str(qts, "max-cpu-compat");
+    g_assert_cmpstr(value, ==, "power10");
+    g_free(value);
+    value = machine_str(qts, "effective-max-cpu-compat");
+    g_assert_cmpstr(value, ==, "power10");
+    g_free(value);
+    value = machine_str(qts, "host-compat-source");
+    g_assert_cmpstr(value, ==, "max-cpu-compat");
+    g_free(value);
+    rsp = qtest_qmp(qts, "{ 'execute': 'qom-get', 'arguments': "
+                    "{ 'path': '/machine', 'property': 'host-compat-limit' } }");
+    g_assert_false(qdict_get_bool(rsp, "return"));
+    qobject_unref(rsp);
+    qtest_quit(qts);
+}
+
 int main(int argc, char **argv)
 {
     int i;
@@ -162,5 +217,7 @@ int main(int argc, char **argv)
     }
     qtest_add_func("spapr/cas/unterminated-table", test_unterminated_table);
     qtest_add_func("spapr/cas/vector-outside-ram", test_vector_outside_ram);
+    qtest_add_func("spapr/cas/host-compat-properties",
+                   test_host_compat_properties);
     return g_test_run();
 }

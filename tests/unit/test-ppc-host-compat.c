@@ -16,6 +16,7 @@
 #define P10 HOST_COMPAT_POWER10
 #define P11 HOST_COMPAT_POWER11
 
+#define LOGICAL_POWER7P 0x0f100003
 #define LOGICAL_POWER8 0x0f000004
 #define LOGICAL_POWER9 0x0f000005
 #define LOGICAL_POWER10 0x0f000006
@@ -324,6 +325,9 @@ static const GuestCase guest_cases[] = {
     /* A host in Power10 mode. */
     { "power10/none", P9 | P10, 0, true, LOGICAL_POWER10 },
     { "power10/power8", P9 | P10, LOGICAL_POWER8, true, LOGICAL_POWER8 },
+    /* Older than any host mode, with a larger logical PVR */
+    { "power10/power7+", P9 | P10, LOGICAL_POWER7P, true, LOGICAL_POWER7P },
+    { "power9/power7+", P9, LOGICAL_POWER7P, true, LOGICAL_POWER7P },
     { "power10/power9", P9 | P10, LOGICAL_POWER9, true, LOGICAL_POWER9 },
     { "power10/power10", P9 | P10, LOGICAL_POWER10, true, LOGICAL_POWER10 },
     { "power10/power11", P9 | P10, LOGICAL_POWER11, false },
