@@ -102,15 +102,14 @@ class PseriesNestedLinux73(NestedAssertions, QemuSystemTest):
         self.assert_l2(run, 'POWER9 (architected)', '0f000005')
         self.assert_clean(run)
 
-    def test_v2_power10_mode_debian_qemu(self):
-        """Debian's L1 QEMU (upstream 10.0.13) in the same Power10-mode
-        L1: it runs the L2's vCPU in raw Power11 mode until CAS, and
-        Linux 7.3's kvm-hv refuses that at the first KVM_RUN (EINVAL)
-        instead of failing later in H_GUEST_SET_STATE as Linux 6.12
-        does.  The L2 runs no instruction, the L1 logs no KVM-NESTEDv2
-        error, and the L0 is never asked for a guest, so it refuses
-        nothing."""
-        run = self.boot('v2-power10-debian', 'debian')
+    def assert_stopped_after_cas(self, run):
+        """The L2 ran its firmware and Linux's prom_init up to CAS, which
+        asked for Power11; Linux 7.3 refused that mode when QEMU set it
+        (it checks KVM_REG_PPC_ARCH_COMPAT against the host's modes) and
+        then refused to run the vCPU on (EINVAL), so QEMU stopped there.
+        Linux 6.12 instead took the mode and failed later, when the L0
+        refused it in H_GUEST_SET_STATE: no such L1 or L0 message here.
+        """
         self.assert_l1(run, 'POWER10 (architected)', '0f000006')
         self.assertIn(KVM_RUN_EINVAL, '\n'.join(run.l1_qemu), run.summary())
         self.assertEqual(run.l1.get('qemu-killed'), 'kvm-error')
@@ -118,8 +117,37 @@ class PseriesNestedLinux73(NestedAssertions, QemuSystemTest):
         self.assertFalse(run.dmesg_has(SET_STATE_ERROR), run.l1_dmesg)
         self.assertFalse(any('Element ID' in line for line in run.l0_log),
                          run.l0_log)
-        self.assertFalse(any('KVM host runs' in line
-                             for line in run.l1_qemu))
+
+    def test_v2_power10_mode_debian_qemu(self):
+        """Debian's L1 QEMU (upstream 10.0.13) in the same Power10-mode
+        L1, which knows nothing of the host's modes: when KVM refuses
+        Power11 at CAS, upstream falls back to raw mode without a word,
+        and the L2 stops at the next KVM_RUN (see
+        assert_stopped_after_cas)."""
+        run = self.boot('v2-power10-debian', 'debian')
+        self.assert_stopped_after_cas(run)
+        self.assertFalse(any('KVM host runs' in line or 'CAS' in line
+                             for line in run.l1_qemu), run.l1_qemu)
+
+    def test_v2_power10_mode_limit_off(self):
+        """The fork's L1 QEMU with host-compat-limit=off, as a user whose
+        host's modes were misdetected would run it: it says that it does
+        not limit the guest, CAS asks for Power11 as upstream's does, and
+        when KVM refuses it the fork fails CAS, saying why, instead of
+        falling back to raw mode; the L2 then stops as under Debian's
+        QEMU."""
+        run = self.boot('v2-power10-limit-off', 'fork',
+                        l1_qemu_args=['-M', 'host-compat-limit=off'])
+        output = '\n'.join(run.l1_qemu)
+        self.assertIn('info: KVM host runs compatibility modes power9, '
+                      'power10 (from KVM_PPC_GET_COMPAT_CAPS): not limiting '
+                      'guests to them (host-compat-limit=off)', output)
+        self.assertIn('CAS: KVM refused compatibility mode power11 (logical '
+                      'PVR 0x0f000007) for the CPU with PVR 0x00821200: '
+                      'Unable to set CPU compatibility mode in KVM: Invalid '
+                      'argument. The host runs only compatibility modes '
+                      'power9, power10.', output)
+        self.assert_stopped_after_cas(run)
 
 
 if __name__ == '__main__':
