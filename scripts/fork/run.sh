@@ -146,18 +146,19 @@ nested() {
     fi
 }
 
-# fixed NAME SOURCE: the verdict on a run of the fork's L1 QEMU, which
-# must have learnt the host's modes from SOURCE and given them to its L2
+# fixed NAME SOURCE WHERE: the verdict on a run of the fork's L1 QEMU,
+# which must have learnt the host's modes from SOURCE (as its message
+# names it; WHERE, for people) and given the newest to its L2
 fixed() {
     if [ "$l2_version" = 0f000006 ] && [ "$errors" = 0 ] &&
        [ "$(marker "$1" FORK-L1 qemu-exit)" = 0 ] &&
        grep -a -q "compatibility modes power9, power10 (from $2)" \
            "$out/$1-console.log"; then
         echo "    => fixed: the L2 runs as Power10 (architected), as its host"
-        echo "       does, which the L1 QEMU learnt from the $2"
+        echo "       does, which the L1 QEMU learnt from $3"
     else
         echo "    => FAILED: the L2 did not run in Power10 mode without errors,"
-        echo "       with the host's modes from the $2"
+        echo "       with the host's modes from $3"
         status=1
     fi
 }
@@ -181,12 +182,13 @@ fi
         echo "    => NOT reproduced: the L0 did not refuse the L2 as PowerVM would"
     fi
     nested nested-fork "fix, the fork's qemu-system-ppc64 in the L1" "$L1_FORK_INITRD"
-    fixed nested-fork "device tree"
+    fixed nested-fork "device tree" "the device tree"
     if [ -n "${L1_FORK_EXPERIMENTAL_INITRD:-}" ]; then
         nested nested-fork-linux73 \
             "fix, the fork's qemu-system-ppc64 in an L1 that runs Linux 7.3" \
             "$L1_FORK_EXPERIMENTAL_INITRD" "$L1_FORK_EXPERIMENTAL_KERNEL"
-        fixed nested-fork-linux73 KVM_PPC_GET_COMPAT_CAPS
+        fixed nested-fork-linux73 KVM_PPC_GET_COMPAT_CAPS \
+            "KVM (KVM_PPC_GET_COMPAT_CAPS)"
     else
         echo "  fix with Linux 7.3 in the L1: not run, Linux 7.3 cannot be had"
         echo "    from Debian experimental now (see $out/linux73-assets.log)"
