@@ -17,37 +17,7 @@
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
 #include "libqtest.h"
-
-#define H_SUCCESS 0
-
-#define H_GUEST_SET_CAPABILITIES 0x464
-#define H_GUEST_CREATE 0x470
-#define H_GUEST_CREATE_VCPU 0x474
-#define H_GUEST_SET_STATE 0x47c
-#define H_GUEST_RUN_VCPU 0x480
-#define H_SET_PARTITION_TABLE 0xf800
-#define H_ENTER_NESTED 0xf804
-
-#define CAP_P9 0x4000000000000000ULL
-#define CAP_P10 0x2000000000000000ULL
-#define GUEST_WIDE 0x8000000000000000ULL
-
-#define GSID_PAGETBL 0x0005
-#define GSID_PROCTBL 0x0006
-#define GSID_RUN_INPUT 0x0c00
-#define GSID_RUN_OUTPUT 0x0c01
-#define GSID_HDEC_EXPIRY 0x1020
-#define GSID_MSR 0x1022
-#define GSID_HDSISR 0xf001
-#define GSID_ASDR 0xf003
-
-#define MSR_SF (1ULL << 63)
-#define MSR_ME (1ULL << 12)
-#define MSR_IR (1ULL << 5)
-#define MSR_DR (1ULL << 4)
-#define MSR_RI (1ULL << 1)
-#define MSR_LE (1ULL << 0)
-#define L2_MSR (MSR_SF | MSR_ME | MSR_IR | MSR_DR | MSR_RI | MSR_LE)
+#include "spapr-nested-util.h"
 
 /* Far enough not to end the L2's run first, near enough for a 56-bit HDEC */
 #define HDEC_EXPIRY (1ULL << 54)
@@ -65,12 +35,6 @@
 #define ROOT_NLS 13
 #define DIR_NLS 9
 
-#define GSB_ADDR 0x1000000
-#define RUN_IN_ADDR 0x1100000
-#define RUN_OUT_ADDR 0x1200000
-#define RUN_BUF_SIZE 0x1000
-#define L2_PAGETBL 0x2000000
-#define L2_PAGETBL_ROOT_SIZE 0x10000
 #define L2_PAGEDIR 0x2010000
 #define L2_PROCTBL 0x2100000
 #define L2_PROCTBL_SIZE 0x1000
@@ -102,26 +66,7 @@
 static int64_t hcall(QTestState *qts, uint64_t opcode, int nargs,
                      const uint64_t *args, uint64_t *rets)
 {
-    return qtest_hcall(qts, 0, opcode, nargs, args, rets);
-}
-
-static void set_state(QTestState *qts, uint64_t flags, uint64_t guest,
-                      uint16_t id, int n, const uint64_t *values)
-{
-    uint8_t gsb[4 + 4 + 3 * 8];
-    const uint64_t args[] = { flags, guest, 0, GSB_ADDR, 8 + n * 8 };
-    int i;
-
-    g_assert(n <= 3);
-    stl_be_p(gsb, 1);
-    stw_be_p(gsb + 4, id);
-    stw_be_p(gsb + 6, n * 8);
-    for (i = 0; i < n; i++) {
-        stq_be_p(gsb + 8 + i * 8, values[i]);
-    }
-    qtest_memwrite(qts, GSB_ADDR, gsb, 8 + n * 8);
-    g_assert_cmpint(hcall(qts, H_GUEST_SET_STATE, ARRAY_SIZE(args), args,
-                          NULL), ==, H_SUCCESS);
+    return spapr_nested_hcall(qts, opcode, nargs, args, rets);
 }
 
 /*
@@ -139,45 +84,10 @@ static void write_l2_tables(QTestState *qts)
     qtest_memset(qts, L2_PROCTBL, 0, L2_PROCTBL_SIZE);
 }
 
-/* vCPU 0's "info registers" */
-static char *vcpu0_regs(QTestState *qts)
-{
-    return qtest_hmp(qts, "info registers");
-}
-
-/* Register @name of vCPU 0 */
-static uint64_t vcpu0_reg(QTestState *qts, const char *name)
-{
-    g_autofree char *regs = vcpu0_regs(qts);
-    g_autofree char *key = g_strdup_printf("%s ", name);
-    const char *at = strstr(regs, key);
-
-    g_assert_nonnull(at);
-    return g_ascii_strtoull(at + strlen(key), NULL, 16);
-}
-
-/* GPR @n of vCPU 0: its line starts with the name of every fourth one */
-static uint64_t vcpu0_gpr(QTestState *qts, int n)
-{
-    g_autofree char *regs = vcpu0_regs(qts);
-    g_autofree char *key = g_strdup_printf("GPR%02d ", n & ~3);
-    const char *at = strstr(regs, key);
-    char *end;
-    int i;
-
-    g_assert_nonnull(at);
-    at += strlen(key);
-    for (i = 0; i < (n & 3); i++) {
-        g_ascii_strtoull(at, &end, 16);
-        at = end;
-    }
-    return g_ascii_strtoull(at, NULL, 16);
-}
-
 /* The L1's entry point, where the L0 returns vCPU 0 from the L2 */
 static uint64_t write_l1_code(QTestState *qts, const uint32_t *insns, int n)
 {
-    uint64_t nip = vcpu0_reg(qts, "NIP");
+    uint64_t nip = spapr_nested_vcpu0_reg(qts, "NIP");
     int i;
 
     for (i = 0; i < n; i++) {
@@ -219,7 +129,8 @@ static void wait_back_in_l1(QTestState *qts, uint64_t nip, int gpr,
     gint64 deadline = g_get_monotonic_time() + PATIENCE_US;
 
     qtest_qmp_assert_success(qts, "{ 'execute': 'cont' }");
-    while (vcpu0_reg(qts, "NIP") != nip || vcpu0_gpr(qts, gpr) != value) {
+    while (spapr_nested_vcpu0_reg(qts, "NIP") != nip ||
+           spapr_nested_vcpu0_gpr(qts, gpr) != value) {
         if (g_get_monotonic_time() > deadline) {
             g_assert_false(terminate(qts));
             g_assert_not_reached();
@@ -229,37 +140,20 @@ static void wait_back_in_l1(QTestState *qts, uint64_t nip, int gpr,
     qtest_qmp_assert_success(qts, "{ 'execute': 'stop' }");
 }
 
-/* Creates the L2 of the PAPR API and returns its id */
+/* Creates the L2 of the PAPR API on those tables and returns its id */
 static uint64_t papr_create_l2(QTestState *qts)
 {
-    const uint64_t caps[] = { 0, CAP_P9 | CAP_P10 }, create[] = { 0, -1 };
-    const uint64_t pagetbl[] = { L2_PAGETBL, 52, L2_PAGETBL_ROOT_SIZE };
     const uint64_t proctbl[] = { L2_PROCTBL, L2_PROCTBL_SIZE };
-    const uint64_t run_in[] = { RUN_IN_ADDR, RUN_BUF_SIZE };
-    const uint64_t run_out[] = { RUN_OUT_ADDR, RUN_BUF_SIZE };
-    const uint64_t msr = L2_MSR, hdec_expiry = HDEC_EXPIRY;
-    uint64_t rets[QTEST_HCALL_MAX_RETS], vcpu[3] = { 0 };
-    uint8_t empty_gsb[4] = { 0 };
+    const uint64_t hdec_expiry = HDEC_EXPIRY;
+    uint64_t guest;
 
     write_l2_tables(qts);
-    g_assert_cmpint(hcall(qts, H_GUEST_SET_CAPABILITIES, ARRAY_SIZE(caps),
-                          caps, NULL), ==, H_SUCCESS);
-    g_assert_cmpint(hcall(qts, H_GUEST_CREATE, ARRAY_SIZE(create), create,
-                          rets), ==, H_SUCCESS);
-    g_assert_cmphex(rets[0], <=, 0x7fff);
-    vcpu[1] = rets[0];
-    g_assert_cmpint(hcall(qts, H_GUEST_CREATE_VCPU, ARRAY_SIZE(vcpu), vcpu,
-                          NULL), ==, H_SUCCESS);
-    set_state(qts, GUEST_WIDE, rets[0], GSID_PAGETBL, ARRAY_SIZE(pagetbl),
-              pagetbl);
-    set_state(qts, GUEST_WIDE, rets[0], GSID_PROCTBL, ARRAY_SIZE(proctbl),
-              proctbl);
-    set_state(qts, 0, rets[0], GSID_RUN_INPUT, ARRAY_SIZE(run_in), run_in);
-    set_state(qts, 0, rets[0], GSID_RUN_OUTPUT, ARRAY_SIZE(run_out), run_out);
-    set_state(qts, 0, rets[0], GSID_MSR, 1, &msr);
-    set_state(qts, 0, rets[0], GSID_HDEC_EXPIRY, 1, &hdec_expiry);
-    qtest_memwrite(qts, RUN_IN_ADDR, empty_gsb, sizeof(empty_gsb));
-    return rets[0];
+    guest = spapr_nested_papr_create_l2(qts, L2_MSR);
+    g_assert_cmphex(guest, <=, 0x7fff);
+    spapr_nested_set_state(qts, GUEST_WIDE, guest, GSID_PROCTBL,
+                           ARRAY_SIZE(proctbl), proctbl);
+    spapr_nested_set_state(qts, 0, guest, GSID_HDEC_EXPIRY, 1, &hdec_expiry);
+    return guest;
 }
 
 static void papr_run_l2(QTestState *qts, uint64_t guest)
@@ -305,7 +199,7 @@ static void test_papr_rc_exit(void)
 
     papr_run_l2(qts, guest);
     wait_back_in_l1(qts, nip, 4, HDSI_VECTOR);
-    g_assert_cmphex(vcpu0_gpr(qts, 3), ==, H_SUCCESS);
+    g_assert_cmphex(spapr_nested_vcpu0_gpr(qts, 3), ==, H_SUCCESS);
     g_assert_cmphex(run_output_element(qts, GSID_HDSISR) & DSISR_ATOMIC_RC,
                     ==, DSISR_ATOMIC_RC);
     g_assert_cmphex(run_output_element(qts, GSID_ASDR), ==, L2_PROCTBL);

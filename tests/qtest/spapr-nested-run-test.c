@@ -12,48 +12,12 @@
  */
 
 #include "qemu/osdep.h"
-#include "qemu/bswap.h"
 #include "qobject/qdict.h"
 #include "libqtest.h"
+#include "spapr-nested-util.h"
 
-#define H_SUCCESS 0
 #define H_NOT_AVAILABLE 3
 #define H_P2 (-55)
-
-#define H_GUEST_GET_CAPABILITIES 0x460
-#define H_GUEST_SET_CAPABILITIES 0x464
-#define H_GUEST_CREATE 0x470
-#define H_GUEST_CREATE_VCPU 0x474
-#define H_GUEST_SET_STATE 0x47c
-#define H_GUEST_RUN_VCPU 0x480
-#define H_SET_PARTITION_TABLE 0xf800
-#define H_ENTER_NESTED 0xf804
-
-#define CAP_P9 0x4000000000000000ULL
-#define CAP_P10 0x2000000000000000ULL
-#define GUEST_WIDE 0x8000000000000000ULL
-
-#define GSID_PAGETBL 0x0005
-#define GSID_RUN_INPUT 0x0c00
-#define GSID_RUN_OUTPUT 0x0c01
-#define GSID_MSR 0x1022
-
-#define MSR_SF (1ULL << 63)
-#define MSR_HV (1ULL << 60)
-#define MSR_ME (1ULL << 12)
-#define MSR_IR (1ULL << 5)
-#define MSR_DR (1ULL << 4)
-#define MSR_RI (1ULL << 1)
-#define MSR_LE (1ULL << 0)
-/* What Linux gives its guests, and the hypervisor bit on top */
-#define L2_MSR (MSR_SF | MSR_ME | MSR_IR | MSR_DR | MSR_RI | MSR_LE)
-
-#define GSB_ADDR 0x1000000
-#define RUN_IN_ADDR 0x1100000
-#define RUN_OUT_ADDR 0x1200000
-#define RUN_BUF_SIZE 0x1000
-#define L2_PAGETBL 0x2000000
-#define L2_PAGETBL_ROOT_SIZE 0x10000
 
 /* v1: the L1's partition table, its hv state and its L2's registers */
 #define PTCR 0x3000000
@@ -69,27 +33,7 @@
 static int64_t hcall(QTestState *qts, uint64_t opcode, int nargs,
                      const uint64_t *args, uint64_t *rets)
 {
-    return qtest_hcall(qts, 0, opcode, nargs, args, rets);
-}
-
-/* One element @id of @n 8-byte values, set with H_GUEST_SET_STATE */
-static void set_state(QTestState *qts, uint64_t flags, uint64_t guest,
-                      uint16_t id, int n, const uint64_t *values)
-{
-    uint8_t gsb[4 + 4 + 3 * 8];
-    const uint64_t args[] = { flags, guest, 0, GSB_ADDR, 8 + n * 8 };
-    int i;
-
-    g_assert(n <= 3);
-    stl_be_p(gsb, 1);
-    stw_be_p(gsb + 4, id);
-    stw_be_p(gsb + 6, n * 8);
-    for (i = 0; i < n; i++) {
-        stq_be_p(gsb + 8 + i * 8, values[i]);
-    }
-    qtest_memwrite(qts, GSB_ADDR, gsb, 8 + n * 8);
-    g_assert_cmpint(hcall(qts, H_GUEST_SET_STATE, ARRAY_SIZE(args), args,
-                          NULL), ==, H_SUCCESS);
+    return spapr_nested_hcall(qts, opcode, nargs, args, rets);
 }
 
 /*
@@ -98,28 +42,10 @@ static void set_state(QTestState *qts, uint64_t flags, uint64_t guest,
  */
 static uint64_t papr_run_l2(QTestState *qts, uint64_t msr)
 {
-    const uint64_t caps[] = { 0, CAP_P9 | CAP_P10 }, create[] = { 0, -1 };
-    const uint64_t pagetbl[] = { L2_PAGETBL, 52, L2_PAGETBL_ROOT_SIZE };
-    const uint64_t run_in[] = { RUN_IN_ADDR, RUN_BUF_SIZE };
-    const uint64_t run_out[] = { RUN_OUT_ADDR, RUN_BUF_SIZE };
-    uint64_t rets[QTEST_HCALL_MAX_RETS], vcpu[3] = { 0 }, run[3] = { 0 };
-    uint8_t empty_gsb[4] = { 0 };
+    uint64_t run[3] = { 0, spapr_nested_papr_create_l2(qts, msr), 0 };
 
-    g_assert_cmpint(hcall(qts, H_GUEST_SET_CAPABILITIES, ARRAY_SIZE(caps),
-                          caps, NULL), ==, H_SUCCESS);
-    g_assert_cmpint(hcall(qts, H_GUEST_CREATE, ARRAY_SIZE(create), create,
-                          rets), ==, H_SUCCESS);
-    vcpu[1] = run[1] = rets[0];
-    g_assert_cmpint(hcall(qts, H_GUEST_CREATE_VCPU, ARRAY_SIZE(vcpu), vcpu,
-                          NULL), ==, H_SUCCESS);
-    set_state(qts, GUEST_WIDE, rets[0], GSID_PAGETBL, ARRAY_SIZE(pagetbl),
-              pagetbl);
-    set_state(qts, 0, rets[0], GSID_RUN_INPUT, ARRAY_SIZE(run_in), run_in);
-    set_state(qts, 0, rets[0], GSID_RUN_OUTPUT, ARRAY_SIZE(run_out), run_out);
-    set_state(qts, 0, rets[0], GSID_MSR, 1, &msr);
-    qtest_memwrite(qts, RUN_IN_ADDR, empty_gsb, sizeof(empty_gsb));
     hcall(qts, H_GUEST_RUN_VCPU, ARRAY_SIZE(run), run, NULL);
-    return rets[0];
+    return run[1];
 }
 
 /* vCPU 0 enters an L2 through H_ENTER_NESTED, the L2's MSR being @msr. */
@@ -143,11 +69,7 @@ static void hv_enter_l2(QTestState *qts, uint64_t msr)
 /* vCPU 0's MSR, as "info registers" shows it */
 static uint64_t vcpu0_msr(QTestState *qts)
 {
-    g_autofree char *regs = qtest_hmp(qts, "info registers");
-    const char *msr = strstr(regs, "MSR ");
-
-    g_assert_nonnull(msr);
-    return g_ascii_strtoull(msr + 4, NULL, 16);
+    return spapr_nested_vcpu0_reg(qts, "MSR");
 }
 
 /* Whether vCPU 0 takes hcalls, that is, runs its L1 and not an L2 */

@@ -1,0 +1,95 @@
+/*
+ * An L1 that runs an L2 on the nested APIs' L0, from qtests, through the
+ * "hcall" qtest command on vCPU 0
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/bswap.h"
+#include "spapr-nested-util.h"
+
+int64_t spapr_nested_hcall(QTestState *qts, uint64_t opcode, int nargs,
+                           const uint64_t *args, uint64_t *rets)
+{
+    return qtest_hcall(qts, 0, opcode, nargs, args, rets);
+}
+
+void spapr_nested_set_state(QTestState *qts, uint64_t flags, uint64_t guest,
+                            uint16_t id, int n, const uint64_t *values)
+{
+    uint8_t gsb[4 + 4 + 3 * 8];
+    const uint64_t args[] = { flags, guest, 0, GSB_ADDR, 8 + n * 8 };
+    int i;
+
+    g_assert(n >= 1 && n <= 3);
+    stl_be_p(gsb, 1);
+    stw_be_p(gsb + 4, id);
+    stw_be_p(gsb + 6, n * 8);
+    for (i = 0; i < n; i++) {
+        stq_be_p(gsb + 8 + i * 8, values[i]);
+    }
+    qtest_memwrite(qts, GSB_ADDR, gsb, 8 + n * 8);
+    g_assert_cmpint(spapr_nested_hcall(qts, H_GUEST_SET_STATE,
+                                       ARRAY_SIZE(args), args, NULL),
+                    ==, H_SUCCESS);
+}
+
+uint64_t spapr_nested_papr_create_l2(QTestState *qts, uint64_t msr)
+{
+    const uint64_t caps[] = { 0, CAP_P9 | CAP_P10 }, create[] = { 0, -1 };
+    const uint64_t pagetbl[] = { L2_PAGETBL, 52, L2_PAGETBL_ROOT_SIZE };
+    const uint64_t run_in[] = { RUN_IN_ADDR, RUN_BUF_SIZE };
+    const uint64_t run_out[] = { RUN_OUT_ADDR, RUN_BUF_SIZE };
+    uint64_t rets[QTEST_HCALL_MAX_RETS], vcpu[3] = { 0 };
+    uint8_t empty_gsb[4] = { 0 };
+    uint64_t guest;
+
+    g_assert_cmpint(spapr_nested_hcall(qts, H_GUEST_SET_CAPABILITIES,
+                                       ARRAY_SIZE(caps), caps, NULL),
+                    ==, H_SUCCESS);
+    g_assert_cmpint(spapr_nested_hcall(qts, H_GUEST_CREATE,
+                                       ARRAY_SIZE(create), create, rets),
+                    ==, H_SUCCESS);
+    guest = vcpu[1] = rets[0];
+    g_assert_cmpint(spapr_nested_hcall(qts, H_GUEST_CREATE_VCPU,
+                                       ARRAY_SIZE(vcpu), vcpu, NULL),
+                    ==, H_SUCCESS);
+    spapr_nested_set_state(qts, GUEST_WIDE, guest, GSID_PAGETBL,
+                           ARRAY_SIZE(pagetbl), pagetbl);
+    spapr_nested_set_state(qts, 0, guest, GSID_RUN_INPUT,
+                           ARRAY_SIZE(run_in), run_in);
+    spapr_nested_set_state(qts, 0, guest, GSID_RUN_OUTPUT,
+                           ARRAY_SIZE(run_out), run_out);
+    spapr_nested_set_state(qts, 0, guest, GSID_MSR, 1, &msr);
+    qtest_memwrite(qts, RUN_IN_ADDR, empty_gsb, sizeof(empty_gsb));
+    return guest;
+}
+
+uint64_t spapr_nested_vcpu0_reg(QTestState *qts, const char *name)
+{
+    g_autofree char *regs = qtest_hmp(qts, "info registers");
+    g_autofree char *key = g_strdup_printf("%s ", name);
+    const char *at = strstr(regs, key);
+
+    g_assert_nonnull(at);
+    return g_ascii_strtoull(at + strlen(key), NULL, 16);
+}
+
+/* A line of "info registers" starts with the name of every fourth GPR. */
+uint64_t spapr_nested_vcpu0_gpr(QTestState *qts, int n)
+{
+    g_autofree char *regs = qtest_hmp(qts, "info registers");
+    g_autofree char *key = g_strdup_printf("GPR%02d ", n & ~3);
+    const char *at = strstr(regs, key);
+    char *end;
+    int i;
+
+    g_assert_nonnull(at);
+    at += strlen(key);
+    for (i = 0; i < (n & 3); i++) {
+        g_ascii_strtoull(at, &end, 16);
+        at = end;
+    }
+    return g_ascii_strtoull(at, NULL, 16);
+}
