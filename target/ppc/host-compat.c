@@ -158,6 +158,11 @@ uint64_t host_compat_detect(uint64_t kvm_modes,
     return modes;
 }
 
+uint64_t host_compat_limiting_modes(uint64_t modes, bool kvm_pr, bool limit)
+{
+    return kvm_pr || !limit ? 0 : modes;
+}
+
 uint32_t host_compat_max_pvr(uint64_t modes)
 {
     int i;

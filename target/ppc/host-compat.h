@@ -75,6 +75,13 @@ uint64_t host_compat_detect(uint64_t kvm_modes,
                             const char *const *dt_cpus_dirs, size_t n_dirs,
                             HostCompatSource *source);
 
+/*
+ * The modes that limit a guest on a host that runs @modes: none under
+ * KVM PR (@kvm_pr), which cannot set a compat mode at all, and none when
+ * the user turned the limit off (@limit false).
+ */
+uint64_t host_compat_limiting_modes(uint64_t modes, bool kvm_pr, bool limit);
+
 /* The logical PVR of the newest mode of @modes; 0 if empty. */
 uint32_t host_compat_max_pvr(uint64_t modes);
 

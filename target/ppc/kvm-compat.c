@@ -72,29 +72,29 @@ bool kvmppc_host_compat_max(uint32_t requested, bool limit,
                             uint32_t *host_max, Error **errp)
 {
     g_autofree char *names = NULL;
+    bool kvm_pr = kvmppc_is_pr(kvm_state);
+    uint64_t modes = host_compat_limiting_modes(host_modes, kvm_pr, limit);
     uint32_t max_compat;
 
     *host_max = 0;
-    /* Upstream's behaviour, where QEMU cannot set a compat mode anyway */
-    if (!host_modes || kvmppc_is_pr(kvm_state)) {
+    if (!host_modes || kvm_pr) {
         return true;
     }
     names = host_compat_names(host_modes);
-    if (!limit) {
+    if (!modes) {
         info_report("KVM host runs compatibility modes %s (from %s): not "
                     "limiting guests to them (host-compat-limit=off)",
                     names, host_compat_source_name(host_source));
         return true;
     }
-    if (!host_compat_max_for_guest(host_modes, requested, &max_compat,
-                                   errp)) {
+    if (!host_compat_max_for_guest(modes, requested, &max_compat, errp)) {
         return false;
     }
     info_report("KVM host runs compatibility modes %s (from %s): "
                 "guests get at most %s", names,
                 host_compat_source_name(host_source),
                 ppc_compat_name(max_compat));
-    *host_max = host_compat_max_pvr(host_modes);
+    *host_max = host_compat_max_pvr(modes);
     return true;
 }
 

@@ -366,6 +366,34 @@ static void test_guest(const void *data)
     }
 }
 
+/*
+ * KVM PR cannot set a compat mode at all: a host limit would only stop
+ * the guest (and make CAS take it for a user's max-cpu-compat, which
+ * forbids the raw mode that KVM PR falls back to).  So neither it nor a
+ * user's host-compat-limit=off limits anything, and the guest's
+ * max-cpu-compat stays the user's.
+ */
+static void test_limiting_modes(void)
+{
+    uint32_t max_compat = 0xffffffff;
+
+    g_assert_cmphex(host_compat_limiting_modes(P9 | P10, false, true),
+                    ==, P9 | P10);
+    g_assert_cmphex(host_compat_limiting_modes(P9 | P10, true, true), ==, 0);
+    g_assert_cmphex(host_compat_limiting_modes(P9 | P10, false, false),
+                    ==, 0);
+    g_assert_cmphex(host_compat_limiting_modes(0, false, true), ==, 0);
+
+    g_assert_true(host_compat_max_for_guest(
+        host_compat_limiting_modes(P9 | P10, true, true), 0, &max_compat,
+        &error_abort));
+    g_assert_cmphex(max_compat, ==, 0);
+    g_assert_true(host_compat_max_for_guest(
+        host_compat_limiting_modes(P9 | P10, true, true), LOGICAL_POWER11,
+        &max_compat, &error_abort));
+    g_assert_cmphex(max_compat, ==, LOGICAL_POWER11);
+}
+
 static void test_guest_message(void)
 {
     Error *err = NULL;
@@ -405,5 +433,6 @@ int main(int argc, char **argv)
         g_test_add_data_func(path, &guest_cases[i], test_guest);
     }
     g_test_add_func("/ppc/host-compat/guest/message", test_guest_message);
+    g_test_add_func("/ppc/host-compat/limiting-modes", test_limiting_modes);
     return g_test_run();
 }
