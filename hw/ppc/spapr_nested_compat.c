@@ -20,24 +20,13 @@
 #include "hw/ppc/spapr.h"
 #include "hw/ppc/spapr_nested_compat.h"
 #include "hw/ppc/spapr_nested_select.h"
-#include "cpu-models.h"
+#include "target/ppc/host-compat.h"
 #include "trace.h"
 
-typedef struct NestedCompatMode {
-    uint64_t cap;
-    int bit;            /* of cap, in IBM numbering: the R5 of errors */
-    uint32_t lpvr;
-} NestedCompatMode;
-
-/* Oldest first */
-static const NestedCompatMode nested_compat_modes[] = {
-    { H_GUEST_CAPABILITIES_P9_MODE, H_GUEST_CAP_P9_MODE_BMAP,
-      CPU_POWERPC_LOGICAL_3_00 },
-    { H_GUEST_CAPABILITIES_P10_MODE, H_GUEST_CAP_P10_MODE_BMAP,
-      CPU_POWERPC_LOGICAL_3_10 },
-    { H_GUEST_CAPABILITIES_P11_MODE, H_GUEST_CAP_P11_MODE_BMAP,
-      CPU_POWERPC_LOGICAL_3_10_P11 },
-};
+/* PAPR numbers the modes as KVM does: one table serves both. */
+QEMU_BUILD_BUG_ON(H_GUEST_CAPABILITIES_P9_MODE != HOST_COMPAT_POWER9);
+QEMU_BUILD_BUG_ON(H_GUEST_CAPABILITIES_P10_MODE != HOST_COMPAT_POWER10);
+QEMU_BUILD_BUG_ON(H_GUEST_CAPABILITIES_P11_MODE != HOST_COMPAT_POWER11);
 
 bool spapr_nested_papr_strict(SpaprMachineState *spapr)
 {
@@ -75,9 +64,9 @@ static uint64_t nested_compat_offered(SpaprMachineState *spapr,
     uint64_t caps = 0;
     int i;
 
-    for (i = 0; i < ARRAY_SIZE(nested_compat_modes); i++) {
-        if (ppc_check_compat(cpu, nested_compat_modes[i].lpvr, 0, limit)) {
-            caps |= nested_compat_modes[i].cap;
+    for (i = 0; i < ARRAY_SIZE(host_compat_modes); i++) {
+        if (ppc_check_compat(cpu, host_compat_modes[i].pvr, 0, limit)) {
+            caps |= host_compat_modes[i].bit;
         }
     }
     return caps;
@@ -191,9 +180,9 @@ bool spapr_nested_compat_lpvr_ok(SpaprMachineState *spapr, uint32_t lpvr)
     if (!spapr_nested_papr_strict(spapr) || !lpvr) {
         return true;
     }
-    for (i = 0; i < ARRAY_SIZE(nested_compat_modes); i++) {
-        if (nested_compat_modes[i].lpvr == lpvr) {
-            return spapr->nested.enabled_caps & nested_compat_modes[i].cap;
+    for (i = 0; i < ARRAY_SIZE(host_compat_modes); i++) {
+        if (host_compat_modes[i].pvr == lpvr) {
+            return spapr->nested.enabled_caps & host_compat_modes[i].bit;
         }
     }
     return false;

@@ -15,14 +15,7 @@
 #include "qemu/bswap.h"
 #include "host-compat.h"
 
-typedef struct HostCompatMode {
-    uint64_t bit;
-    uint32_t pvr;               /* logical PVR */
-    const char *name;           /* as -machine max-cpu-compat names it */
-} HostCompatMode;
-
-/* Oldest first. */
-static const HostCompatMode modes_table[] = {
+const HostCompatMode host_compat_modes[HOST_COMPAT_N_MODES] = {
     { HOST_COMPAT_POWER9, 0x0f000005, "power9" },
     { HOST_COMPAT_POWER10, 0x0f000006, "power10" },
     { HOST_COMPAT_POWER11, 0x0f000007, "power11" },
@@ -82,9 +75,9 @@ uint64_t host_compat_from_cpu_version(const void *prop, size_t len)
         return 0;
     }
     pvr = ldl_be_p(prop);
-    for (i = 0; i < ARRAY_SIZE(modes_table); i++) {
-        modes |= modes_table[i].bit;
-        if (modes_table[i].pvr == pvr) {
+    for (i = 0; i < ARRAY_SIZE(host_compat_modes); i++) {
+        modes |= host_compat_modes[i].bit;
+        if (host_compat_modes[i].pvr == pvr) {
             return modes;
         }
     }
@@ -167,9 +160,9 @@ uint32_t host_compat_max_pvr(uint64_t modes)
 {
     int i;
 
-    for (i = ARRAY_SIZE(modes_table) - 1; i >= 0; i--) {
-        if (modes & modes_table[i].bit) {
-            return modes_table[i].pvr;
+    for (i = ARRAY_SIZE(host_compat_modes) - 1; i >= 0; i--) {
+        if (modes & host_compat_modes[i].bit) {
+            return host_compat_modes[i].pvr;
         }
     }
     return 0;
@@ -180,10 +173,10 @@ char *host_compat_names(uint64_t modes)
     GString *names = g_string_new("");
     int i;
 
-    for (i = 0; i < ARRAY_SIZE(modes_table); i++) {
-        if (modes & modes_table[i].bit) {
+    for (i = 0; i < ARRAY_SIZE(host_compat_modes); i++) {
+        if (modes & host_compat_modes[i].bit) {
             g_string_append_printf(names, "%s%s", names->len ? ", " : "",
-                                   modes_table[i].name);
+                                   host_compat_modes[i].name);
         }
     }
     return g_string_free(names, false);
@@ -198,8 +191,8 @@ static int mode_index(uint32_t pvr)
 {
     int i;
 
-    for (i = 0; i < ARRAY_SIZE(modes_table); i++) {
-        if (modes_table[i].pvr == pvr) {
+    for (i = 0; i < ARRAY_SIZE(host_compat_modes); i++) {
+        if (host_compat_modes[i].pvr == pvr) {
             return i;
         }
     }
@@ -210,7 +203,7 @@ static const char *mode_name(uint32_t pvr)
 {
     int i = mode_index(pvr);
 
-    return i < 0 ? NULL : modes_table[i].name;
+    return i < 0 ? NULL : host_compat_modes[i].name;
 }
 
 bool host_compat_max_for_guest(uint64_t modes, uint32_t requested,

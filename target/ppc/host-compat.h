@@ -18,6 +18,19 @@
 #define HOST_COMPAT_ALL (HOST_COMPAT_POWER9 | HOST_COMPAT_POWER10 | \
                          HOST_COMPAT_POWER11)
 
+/*
+ * The modes a host may report, oldest first: the one table of them, for
+ * KVM's answer, the host's device tree, and the PAPR nested API's L0.
+ */
+typedef struct HostCompatMode {
+    uint64_t bit;
+    uint32_t pvr;               /* logical PVR */
+    const char *name;           /* as -machine max-cpu-compat names it */
+} HostCompatMode;
+
+#define HOST_COMPAT_N_MODES 3
+extern const HostCompatMode host_compat_modes[HOST_COMPAT_N_MODES];
+
 /* Where the host's modes were learnt. */
 typedef enum HostCompatSource {
     HOST_COMPAT_SOURCE_NONE,        /* unknown: raw mode assumed */
