@@ -10,7 +10,8 @@
 /*
  * A set of compat modes, as KVM_PPC_GET_COMPAT_CAPS and PAPR's
  * H_GUEST_GET_CAPABILITIES number them: IBM bit numbering, bit 0 being
- * the most significant.  (kvm-compat.c checks that KVM's are the same.)
+ * the most significant.  (kvm-compat.c and spapr_nested_compat.c check
+ * that KVM's and PAPR's bits are these.)
  */
 #define HOST_COMPAT_POWER9  (1ULL << (63 - 1))
 #define HOST_COMPAT_POWER10 (1ULL << (63 - 2))
