@@ -38,7 +38,7 @@ bool spapr_nested_papr_strict(SpaprMachineState *spapr)
     case ON_OFF_AUTO_OFF:
         return false;
     default:
-        return !smc->pre_10_0_nested_papr_lenient;
+        return !smc->nested_papr_lenient;
     }
 }
 
@@ -80,7 +80,7 @@ target_ulong spapr_nested_h_guest_get_capabilities(PowerPCCPU *cpu,
     CPUPPCState *env = &cpu->env;
     target_ulong flags = args[0];
 
-    if (spapr_nested_api_refused(spapr, NESTED_API_PAPR)) {
+    if (spapr_nested_api_release_or_refuse(spapr, NESTED_API_PAPR)) {
         return H_FUNCTION;
     }
 
@@ -111,12 +111,17 @@ target_ulong spapr_nested_h_guest_set_capabilities(PowerPCCPU *cpu,
     uint64_t capabilities = args[1];
     uint64_t offered = nested_compat_offered(spapr, cpu);
     bool strict = spapr_nested_papr_strict(spapr);
-    /* an L1 that can choose its API again may have rebooted or kexec'd */
-    bool renegotiate = spapr_nested_both_apis(spapr) && !spapr->nested.api;
+    bool renegotiate;
 
-    if (spapr_nested_api_refused(spapr, NESTED_API_PAPR)) {
+    if (spapr_nested_api_release_or_refuse(spapr, NESTED_API_PAPR)) {
         return H_FUNCTION;
     }
+    /*
+     * An L1 that holds no guest may have rebooted or kexec'd (or loaded
+     * kvm-hv again): its choice of the API goes, and it negotiates again.
+     */
+    spapr_nested_api_release(spapr);
+    renegotiate = spapr_nested_both_apis(spapr) && !spapr->nested.api;
 
     env->gpr[4] = 0;
 
@@ -188,6 +193,48 @@ bool spapr_nested_compat_lpvr_ok(SpaprMachineState *spapr, uint32_t lpvr)
     return false;
 }
 
+/*
+ * Under strict checks the L2 runs in a mode the L1 enabled, and reads
+ * back as such: "the L1's own mode" (0, or a guest the L1 gave no logical
+ * PVR yet) is the newest of them, which is the L1's own when it enabled
+ * that.  Otherwise upstream's: 0 is kept, a new guest gets @pvr_base.
+ */
+uint32_t spapr_nested_compat_lpvr(SpaprMachineState *spapr, uint32_t lpvr)
+{
+    int i;
+
+    if (lpvr || !spapr_nested_papr_strict(spapr)) {
+        return lpvr;
+    }
+    for (i = ARRAY_SIZE(host_compat_modes) - 1; i >= 0; i--) {
+        if (spapr->nested.enabled_caps & host_compat_modes[i].bit) {
+            return host_compat_modes[i].pvr;
+        }
+    }
+    return 0;
+}
+
+uint32_t spapr_nested_compat_new_guest_lpvr(SpaprMachineState *spapr)
+{
+    return spapr_nested_papr_strict(spapr) ? spapr_nested_compat_lpvr(spapr, 0)
+                                           : spapr->nested.pvr_base;
+}
+
+bool spapr_nested_compat_lpvr_runnable(SpaprMachineState *spapr,
+                                       uint32_t lpvr)
+{
+    if (!spapr_nested_papr_strict(spapr)) {
+        return true;
+    }
+    if (!lpvr || !spapr_nested_compat_lpvr_ok(spapr, lpvr)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "H_GUEST_RUN_VCPU: logical PVR 0x%08x"
+                      " is not of a mode the L1 enabled (0x%016" PRIx64 ")\n",
+                      lpvr, spapr->nested.enabled_caps);
+        return false;
+    }
+    return true;
+}
+
 static bool nested_papr_strict_get(Object *obj, Error **errp)
 {
     return spapr_nested_papr_strict(SPAPR_MACHINE(obj));
@@ -207,8 +254,8 @@ void spapr_nested_compat_class_init(ObjectClass *oc)
     object_class_property_set_description(oc, "nested-papr-strict",
         "With cap-nested-papr, check the L1 as PowerVM does: offer and "
         "accept only the compatibility modes the L1 runs in, and report "
-        "which element of a guest state buffer is wrong (default: on "
-        "from pseries-10.0)");
+        "which element of a guest state buffer is wrong (default: on for "
+        "the fork's machine type, pseries-fork-10.0; off for upstream's)");
 }
 
 /* Sent only once the L1 has enabled modes, under strict checks */

@@ -34,7 +34,8 @@ bool spapr_nested_both_apis(SpaprMachineState *spapr)
            spapr_get_cap(spapr, SPAPR_CAP_NESTED_PAPR);
 }
 
-bool spapr_nested_api_refused(SpaprMachineState *spapr, uint8_t api)
+bool spapr_nested_api_release_or_refuse(SpaprMachineState *spapr,
+                                        uint8_t api)
 {
     if (!spapr_nested_both_apis(spapr) || !spapr->nested.api ||
         spapr->nested.api == api) {
@@ -93,12 +94,17 @@ static bool nested_api_needed(void *opaque)
 /* As H_SET_PARTITION_TABLE takes them */
 #define PTCR_PRTS_MAX 4
 
+bool spapr_nested_ptcr_loadable(uint64_t ptcr)
+{
+    return (ptcr & PTCR_PATS) <= PTCR_PRTS_MAX;
+}
+
 static int nested_api_post_load(void *opaque, int version_id)
 {
     SpaprMachineState *spapr = opaque;
 
     if (spapr->nested.api > NESTED_API_PAPR ||
-        (spapr->nested.ptcr & PTCR_PATS) > PTCR_PRTS_MAX) {
+        !spapr_nested_ptcr_loadable(spapr->nested.ptcr)) {
         error_report("spapr/nested-api: nested API %u or partition table "
                      "0x%" PRIx64 " that no L1 can have chosen",
                      spapr->nested.api, spapr->nested.ptcr);

@@ -118,21 +118,27 @@ static void test_cas(const void *data)
     qtest_quit(qts);
 }
 
-/* A table with no terminator within its 512 entries, then garbage. */
+/*
+ * A table with no terminator ends after its 512th entry: a 513th, which
+ * would be the best match, is not read as a PVR.
+ */
 static void test_unterminated_table(void)
 {
-    QTestState *qts = qtest_init("-M pseries -cpu power11");
-    PvrEntry *pvrs = g_new(PvrEntry, PVR_TABLE_MAX);
+    PvrEntry *pvrs = g_new(PvrEntry, PVR_TABLE_MAX + 1);
+    QTestState *qts;
     int i;
 
     for (i = 0; i < PVR_TABLE_MAX; i++) {
-        pvrs[i] = (PvrEntry) { 0xffffffff, PVR_LOGICAL_POWER10 };
+        pvrs[i] = (PvrEntry) { 0xffffffff, PVR_LOGICAL_POWER9 };
     }
-    g_assert_cmpint(spapr_cas(qts, VEC_ADDR, pvrs, PVR_TABLE_MAX, false),
-                    ==, H_PARAMETER);
+    pvrs[PVR_TABLE_MAX] = (PvrEntry) { 0xffffffff, PVR_LOGICAL_POWER10 };
+    qts = qtest_init("-M pseries -cpu power11");
+    g_assert_cmpint(spapr_cas_unterminated(qts, VEC_ADDR, pvrs,
+                                           PVR_TABLE_MAX + 1), ==, H_SUCCESS);
+    g_assert_cmphex(cas_cpu_version(qts), ==, PVR_LOGICAL_POWER9);
     qtest_qmp_assert_success(qts, "{ 'execute': 'query-status' }");
-    g_free(pvrs);
     qtest_quit(qts);
+    g_free(pvrs);
 }
 
 /*

@@ -31,4 +31,8 @@ typedef struct PvrEntry {
 int64_t spapr_cas(QTestState *qts, uint64_t vec_addr, const PvrEntry *pvrs,
                   int n, bool terminated);
 
+/* The @n PVRs with no terminator, then the option vectors at once */
+int64_t spapr_cas_unterminated(QTestState *qts, uint64_t vec_addr,
+                               const PvrEntry *pvrs, int n);
+
 #endif /* SPAPR_CAS_UTIL_H */

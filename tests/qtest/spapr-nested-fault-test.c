@@ -60,8 +60,27 @@
 #define INSN_LI(rt, si) (0x38000000 | (rt) << 21 | ((si) & 0xffff))
 #define INSN_LIS(rt, si) (0x3c000000 | (rt) << 21 | ((si) & 0xffff))
 #define INSN_ORI(ra, rs, ui) (0x60000000 | (rs) << 21 | (ra) << 16 | (ui))
+#define INSN_ORIS(ra, rs, ui) (0x64000000 | (rs) << 21 | (ra) << 16 | (ui))
+#define INSN_ADDI(rt, ra, si) (0x38000000 | (rt) << 21 | (ra) << 16 | \
+                               ((si) & 0xffff))
+#define INSN_SLDI32(ra, rs) (0x780007c6 | (rs) << 21 | (ra) << 16)
+#define INSN_LD(rt, ra) (0xe8000000 | (rt) << 21 | (ra) << 16)
+#define INSN_STD(rs, ra) (0xf8000000 | (rs) << 21 | (ra) << 16)
+#define INSN_CMPLDI(ra, ui) (0x28200000 | (ra) << 16 | (ui))
+#define INSN_BNE(offset) (0x40820000 | ((offset) & 0xfffc))
+#define INSN_MTCTR(rs) (0x7c0903a6 | (rs) << 21)
+#define INSN_BCTRL 0x4e800421
+#define INSN_BDNZ(offset) (0x42000000 | ((offset) & 0xfffc))
+#define INSN_BLR 0x4e800020
 #define INSN_SC1 0x44000022
 #define INSN_B(offset) (0x48000000 | ((offset) & 0x03fffffc))
+
+/* Referenced and changed: no R/C update to make */
+#define R_PTE_RC 0x180ULL
+/* An L2 in real mode, 64-bit, big-endian, as the L1's code here */
+#define L2_MSR_REAL (MSR_SF | MSR_ME)
+#define REGS_NIP_OFFSET (32 * 8)
+#define L2_CODE 0x3300000
 
 static int64_t hcall(QTestState *qts, uint64_t opcode, int nargs,
                      const uint64_t *args, uint64_t *rets)
@@ -281,6 +300,152 @@ static void test_hv_sigterm_while_rerunning(void)
     qtest_quit(qts);
 }
 
+/*
+ * The nested-HV API's L2 at @nip, in real mode, its partition-scoped
+ * tables mapping it without faults; the L1 enters it with @l1_code.
+ */
+static void hv_prepare_real_mode_l2(QTestState *qts, uint64_t nip)
+{
+    const uint64_t ptcr = PTCR;
+    uint8_t zero[REGS_SIZE] = { 0 };
+    uint64_t msr = L2_MSR_REAL, hdec_expiry = HDEC_EXPIRY;
+    uint32_t lpid = L2_LPID;
+
+    write_l2_tables(qts);
+    qtest_writeq(qts, L2_PAGEDIR,
+                 R_PTE_VALID | R_PTE_LEAF | R_PTE_RC | R_PTE_EAA_RWX);
+    qtest_memset(qts, PTCR, 0, 0x1000);
+    qtest_writeq(qts, PTCR + 16 * L2_LPID, PATE0_HR | PATE0_RTS52 |
+                 L2_PAGETBL | ROOT_NLS);
+    qtest_writeq(qts, PTCR + 16 * L2_LPID + 8, L2_PROCTBL);
+    g_assert_cmpint(hcall(qts, H_SET_PARTITION_TABLE, 1, &ptcr, NULL),
+                    ==, H_SUCCESS);
+    qtest_memwrite(qts, HV_STATE_ADDR, zero, sizeof(zero));
+    qtest_memwrite(qts, HV_STATE_ADDR + HV_STATE_LPID_OFFSET, &lpid,
+                   sizeof(lpid));
+    qtest_memwrite(qts, HV_STATE_ADDR + HV_STATE_HDEC_EXPIRY_OFFSET,
+                   &hdec_expiry, sizeof(hdec_expiry));
+    qtest_memwrite(qts, REGS_ADDR, zero, sizeof(zero));
+    qtest_memwrite(qts, REGS_ADDR + REGS_MSR_OFFSET, &msr, sizeof(msr));
+    qtest_memwrite(qts, REGS_ADDR + REGS_NIP_OFFSET, &nip, sizeof(nip));
+}
+
+static void write_code(QTestState *qts, uint64_t addr, const uint32_t *insns,
+                       int n)
+{
+    int i;
+
+    for (i = 0; i < n; i++) {
+        qtest_writel(qts, addr + i * 4, insns[i]);
+    }
+}
+
+/*
+ * What the L0 writes into the L1's memory at an L2's exit (its registers)
+ * is written for all that can see it: translated code there goes too.
+ * The L1 runs a function in the slot of the L2's GPR 2 (li r20,1; blr),
+ * enters the L2, which leaves in GPR 2 another (li r20,2; blr) and makes
+ * an hcall, and runs the function again: it must be the new one.
+ */
+static void test_hv_exit_rewrites_l1_code(void)
+{
+    QTestState *qts = qtest_init(NESTED_HV);
+    const uint64_t func = REGS_ADDR + 2 * 8;
+    const uint32_t old_func[] = { INSN_LI(20, 1), INSN_BLR };
+    const uint32_t l2[] = {
+        INSN_LIS(2, 0x2000), INSN_ORI(2, 2, 0x804e), INSN_SLDI32(2, 2),
+        INSN_ORIS(2, 2, 0x0200), INSN_ORI(2, 2, 0x803a), INSN_SC1,
+    };
+    const uint32_t l1[] = {
+        INSN_LIS(9, func >> 16), INSN_ORI(9, 9, func & 0xffff),
+        INSN_MTCTR(9), INSN_BCTRL,
+        INSN_LI(3, 0), INSN_ORI(3, 3, H_ENTER_NESTED),
+        INSN_LIS(4, HV_STATE_ADDR >> 16), INSN_LIS(5, REGS_ADDR >> 16),
+        INSN_SC1,
+        INSN_MTCTR(9), INSN_BCTRL,
+        INSN_B(0),
+    };
+    uint64_t nip;
+
+    hv_prepare_real_mode_l2(qts, L2_CODE);
+    write_code(qts, L2_CODE, l2, ARRAY_SIZE(l2));
+    write_code(qts, func, old_func, ARRAY_SIZE(old_func));
+    nip = write_l1_code(qts, l1, ARRAY_SIZE(l1));
+    wait_back_in_l1(qts, nip + (ARRAY_SIZE(l1) - 1) * 4, 20, 2);
+    g_assert_cmphex(spapr_nested_vcpu0_gpr(qts, 3), ==, 0xc00);
+    qtest_quit(qts);
+}
+
+/*
+ * Two vCPUs of an L1 really run: vCPU 0 runs an L2 that reads a page in
+ * each of 4096 pages and makes an hcall, again and again; vCPU 1 calls
+ * H_TLB_INVALIDATE in a loop (a thousand instructions apart), which
+ * flushes vCPU 0's TLB (on vCPU 0's thread) while it runs the L2.  Both
+ * go on, and QEMU with them.
+ */
+#define L1_COUNTERS 0x3400000
+#define L2_PAGES 4096
+static void test_hv_tlb_invalidate_while_running(void)
+{
+    QTestState *qts = qtest_init(NESTED_HV " -smp 2");
+    const uint32_t l2[] = {
+        INSN_LIS(5, 0x800), INSN_LI(6, 0),
+        INSN_LD(7, 5), INSN_ADDI(5, 5, 4096), INSN_ADDI(6, 6, 1),
+        INSN_CMPLDI(6, L2_PAGES), INSN_BNE(-16),
+        INSN_SC1, INSN_B(-32),
+    };
+    const uint32_t l1_vcpu0[] = {
+        INSN_LIS(22, L1_COUNTERS >> 16),
+        INSN_LI(3, 0), INSN_ORI(3, 3, H_ENTER_NESTED),
+        INSN_LIS(4, HV_STATE_ADDR >> 16), INSN_LIS(5, REGS_ADDR >> 16),
+        INSN_SC1,
+        INSN_ADDI(21, 21, 1), INSN_STD(21, 22),
+        INSN_B(-28),
+    };
+    const uint32_t l1_vcpu1[] = {
+        INSN_LIS(22, L1_COUNTERS >> 16), INSN_ADDI(22, 22, 8),
+        INSN_LI(3, 0), INSN_ORI(3, 3, H_TLB_INVALIDATE),
+        INSN_LI(4, 0), INSN_LI(5, L2_LPID), INSN_LI(6, 0),
+        INSN_SC1,
+        INSN_ADDI(21, 21, 1), INSN_STD(21, 22),
+        INSN_LI(7, 1000), INSN_MTCTR(7), INSN_BDNZ(0),
+        INSN_B(-44),
+    };
+    const uint64_t vcpu1_code = L1_COUNTERS + 0x1000;
+    const uint64_t rtas_args = L1_COUNTERS + 0x2000;
+    /* start-cpu: the vCPU, where it starts, its R3 */
+    const uint32_t start_cpu[] = { 1, vcpu1_code, 0 };
+    uint64_t runs, invalidations;
+    int i;
+
+    hv_prepare_real_mode_l2(qts, L2_CODE);
+    write_code(qts, L2_CODE, l2, ARRAY_SIZE(l2));
+    write_code(qts, vcpu1_code, l1_vcpu1, ARRAY_SIZE(l1_vcpu1));
+    qtest_memset(qts, L1_COUNTERS, 0, 16);
+    write_l1_code(qts, l1_vcpu0, ARRAY_SIZE(l1_vcpu0));
+    for (i = 0; i < ARRAY_SIZE(start_cpu); i++) {
+        qtest_writel(qts, rtas_args + i * 4, start_cpu[i]);
+    }
+    qtest_writel(qts, rtas_args + 0x100, -1);
+    g_assert_cmpint(qtest_rtas_call(qts, "start-cpu", ARRAY_SIZE(start_cpu),
+                                    rtas_args, 1, rtas_args + 0x100), ==, 0);
+    g_assert_cmpint(qtest_readl(qts, rtas_args + 0x100), ==, 0);
+
+    qtest_qmp_assert_success(qts, "{ 'execute': 'cont' }");
+    g_usleep(3 * G_USEC_PER_SEC);
+    runs = qtest_readq(qts, L1_COUNTERS);
+    invalidations = qtest_readq(qts, L1_COUNTERS + 8);
+    g_test_message("%" PRIu64 " L2 runs of %d pages, %" PRIu64
+                   " H_TLB_INVALIDATE", runs, L2_PAGES, invalidations);
+    g_assert_cmpuint(runs, >, 10);
+    g_assert_cmpuint(invalidations, >, 10);
+    g_usleep(G_USEC_PER_SEC / 2);
+    g_assert_cmpuint(qtest_readq(qts, L1_COUNTERS), >, runs);
+    g_assert_cmpuint(qtest_readq(qts, L1_COUNTERS + 8), >, invalidations);
+    g_assert_true(terminate(qts));
+    qtest_quit(qts);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -290,5 +455,9 @@ int main(int argc, char **argv)
                    test_papr_sigterm_while_rerunning);
     qtest_add_func("spapr/nested-fault/hv-sigterm-while-rerunning",
                    test_hv_sigterm_while_rerunning);
+    qtest_add_func("spapr/nested-fault/hv-exit-rewrites-l1-code",
+                   test_hv_exit_rewrites_l1_code);
+    qtest_add_func("spapr/nested-fault/hv-tlb-invalidate-while-running",
+                   test_hv_tlb_invalidate_while_running);
     return g_test_run();
 }

@@ -4,8 +4,9 @@
  * The L1's side of the H_GUEST_* hcalls, made through the "hcall" qtest
  * command with guest state buffers written into guest memory: the compat
  * modes offered, enabled and enforced under nested-papr-strict (the
- * default of the newest machine type) and upstream's behaviour kept for
- * older machine types, the L2 VPA element and H_TLB_INVALIDATE, and
+ * default of the fork's machine type, pseries-fork-10.0) and upstream's
+ * behaviour kept for upstream's machine types, the L2 VPA element and
+ * H_TLB_INVALIDATE, the bits an L1 may set, the L0's heap, migration, and
  * malformed requests, each answered with an error while QEMU goes on.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -13,11 +14,14 @@
 
 #include "qemu/osdep.h"
 #include "qemu/bswap.h"
+#include "qobject/qdict.h"
+#include "qobject/qlist.h"
 #include "libqtest.h"
 #include "spapr-cas-util.h"
 
 #define H_SUCCESS 0
 #define H_FUNCTION (-2)
+#define H_NO_MEM (-9)
 #define H_P2 (-55)
 #define H_P3 (-56)
 #define H_P4 (-57)
@@ -49,7 +53,14 @@
 #define GSID_RESERVED 0x0007
 #define GSID_RUN_INPUT 0x0c00
 #define GSID_VPA 0x0c02
+#define GSID_L0_HEAP_INUSE 0x0800
+#define GSID_L0_HEAP_MAX 0x0801
 #define GSID_GPR0 0x1000
+#define GSID_MSR 0x1022
+
+#define HOST_WIDE 0x4000000000000000ULL
+#define MSR_HV (1ULL << 60)
+#define MSR_ME (1ULL << 12)
 
 #define VEC_ADDR 0x2000000
 #define GSB_ADDR 0x1000000
@@ -218,6 +229,21 @@ static uint64_t create_guest(QTestState *qts, uint64_t caps)
     return rets[0];
 }
 
+static int64_t create_vcpu(QTestState *qts, uint64_t guest, uint64_t vcpu)
+{
+    const uint64_t args[] = { 0, guest, vcpu };
+
+    return qtest_hcall(qts, 0, H_GUEST_CREATE_VCPU, ARRAY_SIZE(args), args,
+                       NULL);
+}
+
+static int64_t delete_guest(QTestState *qts, uint64_t guest)
+{
+    const uint64_t args[] = { 0, guest };
+
+    return qtest_hcall(qts, 0, H_GUEST_DELETE, ARRAY_SIZE(args), args, NULL);
+}
+
 /* The hcalls still answer: QEMU went on. */
 static void assert_alive(QTestState *qts)
 {
@@ -253,7 +279,10 @@ static const OfferCase offer_cases[] = {
     { "power11-compat-power10-cas-power9",
       "-M pseries," NESTED ",max-cpu-compat=power10 -cpu power11", true,
       CAP_P9 },
-    /* older machine types offer by max-cpu-compat, whatever CAS chose */
+    /* upstream's machine types offer by max-cpu-compat, whatever CAS chose */
+    { "upstream-10.0-power11-cas-power9",
+      "-M pseries-10.0," NESTED " -cpu power11", true,
+      CAP_P9 | CAP_P10 | CAP_P11 },
     { "legacy-power11-cas-power9",
       "-M " LEGACY_MACHINE "," NESTED " -cpu power11", true,
       CAP_P9 | CAP_P10 | CAP_P11 },
@@ -648,22 +677,38 @@ static void wait_migration(QTestState *qts, const char *done)
 }
 
 /*
- * The modes the L1 enabled migrate: the destination refuses to negotiate
- * them again and enforces them (P9 only, though P10 is offered).
+ * The L1's guests hold state that does not migrate: while it has one,
+ * migration is refused, saying why; once it has deleted it, the modes it
+ * enabled migrate, and the destination refuses to negotiate them again
+ * and enforces them (P9 only, though P10 is offered).
  */
 static void test_migration(void)
 {
     const char *args = "-M pseries," NESTED ",max-cpu-compat=power10 "
                        "-cpu power11";
     g_autofree char *tmpdir = g_dir_make_tmp("spapr-nested-XXXXXX", NULL);
-    g_autofree char *uri = g_strdup_printf("unix:%s/migsocket", tmpdir);
-    QTestState *src = qtest_init(args);
-    QTestState *dst = qtest_initf("%s -incoming defer", args);
+    g_autofree char *uri = NULL;
+    QTestState *src, *dst;
     const uint64_t create[] = { 0, -1 };
-    uint64_t rets[QTEST_HCALL_MAX_RETS];
+    uint64_t rets[QTEST_HCALL_MAX_RETS], guest;
+    QDict *rsp;
 
     g_assert_nonnull(tmpdir);
-    g_assert_cmpint(set_capabilities(src, CAP_P9, NULL), ==, H_SUCCESS);
+    uri = g_strdup_printf("unix:%s/migsocket", tmpdir);
+    src = qtest_init(args);
+    dst = qtest_initf("%s -incoming defer", args);
+    guest = create_guest(src, CAP_P9);
+
+    rsp = qtest_qmp(src, "{ 'execute': 'migrate',"
+                    "  'arguments': { 'uri': %s } }", uri);
+    g_assert_true(qdict_haskey(rsp, "error"));
+    g_assert_nonnull(strstr(qdict_get_str(qdict_get_qdict(rsp, "error"),
+                                          "desc"),
+                            "nested guests (L2) of the PAPR API"));
+    qobject_unref(rsp);
+    g_assert_cmpint(set_lpvr(src, guest, PVR_LOGICAL_POWER9, NULL),
+                    ==, H_SUCCESS);
+    g_assert_cmpint(delete_guest(src, guest), ==, H_SUCCESS);
 
     qtest_qmp_assert_success(dst, "{ 'execute': 'migrate-incoming',"
                              "  'arguments': { 'uri': %s } }", uri);
@@ -683,6 +728,234 @@ static void test_migration(void)
     qtest_quit(src);
     qtest_quit(dst);
     rmdir(tmpdir);
+}
+
+/*
+ * Bits the L1 may not set in an element are refused, R4 naming the
+ * element, and nothing of the request is applied; the bits that Linux
+ * gives its guests are taken.
+ */
+static void test_reserved_bits(void)
+{
+    QTestState *qts = qtest_init("-M pseries," NESTED " -cpu power10");
+    uint64_t guest = create_guest(qts, CAP_P9 | CAP_P10);
+    const uint64_t linux_msr = 0x8000000000001033ULL;
+    uint64_t rets[QTEST_HCALL_MAX_RETS];
+    g_autoptr(GByteArray) gsb = gsb_new(2);
+
+    gsb_add_u64(gsb, GSID_GPR0, 5);
+    gsb_add_u64(gsb, GSID_MSR, linux_msr | MSR_HV);
+    rets[0] = 0xdead;
+    g_assert_cmpint(guest_state(qts, H_GUEST_SET_STATE, 0, guest, 0, gsb,
+                                rets), ==, H_INVALID_ELEMENT_VALUE);
+    g_assert_cmpuint(rets[0], ==, 1);
+    g_assert_cmphex(get_u64(qts, 0, guest, 0, GSID_GPR0), ==, 0);
+
+    g_assert_cmpint(set_u64(qts, 0, guest, 0, GSID_MSR, linux_msr | MSR_ME,
+                            NULL), ==, H_SUCCESS);
+    g_assert_cmphex(get_u64(qts, 0, guest, 0, GSID_MSR), ==, linux_msr);
+    assert_alive(qts);
+    qtest_quit(qts);
+}
+
+/*
+ * A new guest runs in a mode the L1 enabled, and says so: the newest of
+ * them, whether or not the L1 ever sets a logical PVR, and the L1's own
+ * mode (0) means the same.
+ */
+static void test_new_guest_mode(void)
+{
+    const char *args = "-M pseries," NESTED ",max-cpu-compat=power10 "
+                       "-cpu power11";
+    QTestState *qts = qtest_init(args);
+    uint64_t guest = create_guest(qts, CAP_P9 | CAP_P10);
+
+    g_assert_cmphex(get_lpvr(qts, guest), ==, PVR_LOGICAL_POWER10);
+    g_assert_cmpint(set_lpvr(qts, guest, PVR_LOGICAL_POWER9, NULL),
+                    ==, H_SUCCESS);
+    g_assert_cmpint(set_lpvr(qts, guest, 0, NULL), ==, H_SUCCESS);
+    g_assert_cmphex(get_lpvr(qts, guest), ==, PVR_LOGICAL_POWER10);
+    /* what reads back is taken back */
+    g_assert_cmpint(set_lpvr(qts, guest, get_lpvr(qts, guest), NULL),
+                    ==, H_SUCCESS);
+    qtest_quit(qts);
+
+    qts = qtest_init(args);
+    guest = create_guest(qts, CAP_P9);
+    g_assert_cmphex(get_lpvr(qts, guest), ==, PVR_LOGICAL_POWER9);
+    qtest_quit(qts);
+}
+
+/*
+ * The L1's guests hold at most nested-papr-heap-max bytes in the L0, as
+ * the host-wide heap elements tell the L1; beyond, creation is answered
+ * H_NO_MEM; deleting a guest gives its part back.
+ */
+static void test_heap_max(void)
+{
+    QTestState *qts = qtest_init("-M pseries," NESTED
+                                 ",nested-papr-heap-max=64K -cpu power10");
+    const uint64_t create[] = { 0, -1 };
+    uint64_t rets[QTEST_HCALL_MAX_RETS], guest, vcpus, inuse, full;
+    int64_t rc;
+    int i;
+
+    g_assert_cmpuint(get_u64(qts, HOST_WIDE, 0, 0, GSID_L0_HEAP_MAX),
+                     ==, 64 * 1024);
+    g_assert_cmpuint(get_u64(qts, HOST_WIDE, 0, 0, GSID_L0_HEAP_INUSE),
+                     ==, 0);
+    guest = create_guest(qts, CAP_P9 | CAP_P10);
+    inuse = get_u64(qts, HOST_WIDE, 0, 0, GSID_L0_HEAP_INUSE);
+    g_assert_cmpuint(inuse, >, 0);
+
+    for (vcpus = 1; vcpus < 1024; vcpus++) {
+        rc = create_vcpu(qts, guest, vcpus);
+        if (rc != H_SUCCESS) {
+            break;
+        }
+    }
+    g_assert_cmpint(rc, ==, H_NO_MEM);
+    /* what is left may hold a guest, with no room for its vCPU */
+    for (i = 0; i < 64; i++) {
+        rc = qtest_hcall(qts, 0, H_GUEST_CREATE, ARRAY_SIZE(create), create,
+                         rets);
+        if (rc != H_SUCCESS) {
+            break;
+        }
+        g_assert_cmpint(create_vcpu(qts, rets[0], 0), ==, H_NO_MEM);
+    }
+    g_assert_cmpint(rc, ==, H_NO_MEM);
+    full = get_u64(qts, HOST_WIDE, 0, 0, GSID_L0_HEAP_INUSE);
+    g_assert_cmpuint(full, <=, 64 * 1024);
+    g_assert_cmpuint(full, >, 60 * 1024);
+    /* nothing of the refused requests was kept */
+    g_assert_cmpuint(get_u64(qts, HOST_WIDE, 0, 0, GSID_L0_HEAP_INUSE),
+                     ==, full);
+    g_assert_cmpint(set_u64(qts, 0, guest, vcpus - 1, GSID_GPR0, 1, NULL),
+                    ==, H_SUCCESS);
+    g_assert_cmpint(set_u64(qts, 0, guest, vcpus, GSID_GPR0, 1, NULL),
+                    ==, H_P3);
+
+    g_assert_cmpint(delete_guest(qts, guest), ==, H_SUCCESS);
+    g_assert_cmpuint(get_u64(qts, HOST_WIDE, 0, 0, GSID_L0_HEAP_INUSE),
+                     <, full - (vcpus - 1) * 1024);
+    g_assert_cmpint(qtest_hcall(qts, 0, H_GUEST_DELETE,
+                                2, (uint64_t[]) { DELETE_ALL, 0 }, NULL),
+                    ==, H_SUCCESS);
+    g_assert_cmpuint(get_u64(qts, HOST_WIDE, 0, 0, GSID_L0_HEAP_INUSE),
+                     ==, 0);
+    g_assert_cmpint(qtest_hcall(qts, 0, H_GUEST_CREATE, ARRAY_SIZE(create),
+                                create, rets), ==, H_SUCCESS);
+    g_assert_cmpint(create_vcpu(qts, rets[0], 0), ==, H_SUCCESS);
+    g_assert_cmpuint(get_u64(qts, HOST_WIDE, 0, 0, GSID_L0_HEAP_INUSE),
+                     ==, inuse);
+    assert_alive(qts);
+    qtest_quit(qts);
+}
+
+/* A budget that cannot hold one guest is a command-line error. */
+static void test_heap_max_too_small(void)
+{
+    const char *argv[] = {
+        getenv("QTEST_QEMU_BINARY"), "-M", "pseries," NESTED
+        ",nested-papr-heap-max=1K", "-display", "none", "-S", NULL
+    };
+    g_autofree char *out = NULL, *err = NULL;
+    int status;
+
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL,
+                               G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                               &status, NULL));
+    g_assert_false(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    g_assert_nonnull(strstr(err, "nested-papr-heap-max must be at least"));
+}
+
+static bool machine_strict(QTestState *qts)
+{
+    QDict *rsp = qtest_qmp(qts, "{ 'execute': 'qom-get', 'arguments': {"
+                           " 'path': '/machine',"
+                           " 'property': 'nested-papr-strict' } }");
+    bool strict = qdict_get_bool(rsp, "return");
+
+    qobject_unref(rsp);
+    return strict;
+}
+
+/*
+ * "pseries" is the fork's machine type, with the fork's checks; upstream's
+ * pseries-10.0 keeps upstream's behaviour.
+ */
+static void test_machine_types(void)
+{
+    QTestState *qts = qtest_init("-M pseries," NESTED " -cpu power10");
+    QDict *rsp = qtest_qmp(qts, "{ 'execute': 'query-machines' }");
+    QList *machines = qdict_get_qlist(rsp, "return");
+    const QListEntry *entry;
+    const char *aliased = NULL;
+
+    QLIST_FOREACH_ENTRY(machines, entry) {
+        QDict *machine = qobject_to(QDict, qlist_entry_obj(entry));
+
+        if (!g_strcmp0(qdict_get_try_str(machine, "alias"), "pseries")) {
+            aliased = qdict_get_str(machine, "name");
+            g_assert_true(qdict_get_try_bool(machine, "is-default", false));
+        }
+    }
+    g_assert_cmpstr(aliased, ==, "pseries-fork-10.0");
+    qobject_unref(rsp);
+    g_assert_true(machine_strict(qts));
+    qtest_quit(qts);
+
+    qts = qtest_init("-M pseries-10.0," NESTED " -cpu power10");
+    g_assert_false(machine_strict(qts));
+    qtest_quit(qts);
+}
+
+/*
+ * The migration stream of a nested L1 (modes negotiated, a guest made
+ * and deleted) on upstream's pseries-10.0 has no section that upstream
+ * QEMU does not know, so that upstream can load it; on the fork's machine
+ * type it carries what the fork's checks keep.
+ */
+static char *nested_l1_stream(const char *machine)
+{
+    g_autofree char *tmpdir = g_dir_make_tmp("spapr-nested-XXXXXX", NULL);
+    g_autofree char *path = g_strdup_printf("%s/state", tmpdir);
+    g_autofree char *uri = g_strdup_printf("file:%s", path);
+    QTestState *qts = qtest_initf("-M %s," NESTED " -cpu power10", machine);
+    char *stream;
+    gsize len;
+
+    g_assert_cmpint(delete_guest(qts, create_guest(qts, CAP_P9 | CAP_P10)),
+                    ==, H_SUCCESS);
+    qtest_qmp_assert_success(qts, "{ 'execute': 'migrate',"
+                             "  'arguments': { 'uri': %s } }", uri);
+    wait_migration(qts, "completed");
+    qtest_quit(qts);
+    g_assert_true(g_file_get_contents(path, &stream, &len, NULL));
+    /* section names are strings in it: make it one */
+    for (gsize i = 0; i < len; i++) {
+        stream[i] = stream[i] ? stream[i] : ' ';
+    }
+    unlink(path);
+    rmdir(tmpdir);
+    return stream;
+}
+
+static void test_upstream_stream(void)
+{
+    static const char *const fork_sections[] = {
+        "spapr/nested-papr-compat", "spapr/nested-api",
+        "spapr/nested-hv-ptcr", "spapr/nested-l2-running",
+    };
+    g_autofree char *upstream = nested_l1_stream("pseries-10.0");
+    g_autofree char *fork = nested_l1_stream("pseries");
+    int i;
+
+    for (i = 0; i < ARRAY_SIZE(fork_sections); i++) {
+        g_assert_null(strstr(upstream, fork_sections[i]));
+    }
+    g_assert_nonnull(strstr(fork, "spapr/nested-papr-compat"));
 }
 
 int main(int argc, char **argv)
@@ -718,5 +991,12 @@ int main(int argc, char **argv)
     qtest_add_func("spapr/nested-papr/unreadable", test_unreadable);
     qtest_add_func("spapr/nested-papr/delete-all", test_delete_all);
     qtest_add_func("spapr/nested-papr/migration", test_migration);
+    qtest_add_func("spapr/nested-papr/reserved-bits", test_reserved_bits);
+    qtest_add_func("spapr/nested-papr/new-guest-mode", test_new_guest_mode);
+    qtest_add_func("spapr/nested-papr/heap-max", test_heap_max);
+    qtest_add_func("spapr/nested-papr/machine-types", test_machine_types);
+    qtest_add_func("spapr/nested-papr/upstream-stream", test_upstream_stream);
+    qtest_add_func("spapr/nested-papr/heap-max-too-small",
+                   test_heap_max_too_small);
     return g_test_run();
 }

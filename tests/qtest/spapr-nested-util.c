@@ -15,11 +15,12 @@ int64_t spapr_nested_hcall(QTestState *qts, uint64_t opcode, int nargs,
     return qtest_hcall(qts, 0, opcode, nargs, args, rets);
 }
 
-void spapr_nested_set_state(QTestState *qts, uint64_t flags, uint64_t guest,
-                            uint16_t id, int n, const uint64_t *values)
+static void set_state(QTestState *qts, uint64_t flags, uint64_t guest,
+                      uint64_t vcpu, uint16_t id, int n,
+                      const uint64_t *values)
 {
     uint8_t gsb[4 + 4 + 3 * 8];
-    const uint64_t args[] = { flags, guest, 0, GSB_ADDR, 8 + n * 8 };
+    const uint64_t args[] = { flags, guest, vcpu, GSB_ADDR, 8 + n * 8 };
     int i;
 
     g_assert(n >= 1 && n <= 3);
@@ -33,6 +34,19 @@ void spapr_nested_set_state(QTestState *qts, uint64_t flags, uint64_t guest,
     g_assert_cmpint(spapr_nested_hcall(qts, H_GUEST_SET_STATE,
                                        ARRAY_SIZE(args), args, NULL),
                     ==, H_SUCCESS);
+}
+
+void spapr_nested_set_state(QTestState *qts, uint64_t flags, uint64_t guest,
+                            uint16_t id, int n, const uint64_t *values)
+{
+    set_state(qts, flags, guest, 0, id, n, values);
+}
+
+void spapr_nested_set_vcpu_state(QTestState *qts, uint64_t guest,
+                                 uint64_t vcpu, uint16_t id, int n,
+                                 const uint64_t *values)
+{
+    set_state(qts, 0, guest, vcpu, id, n, values);
 }
 
 uint64_t spapr_nested_papr_create_l2(QTestState *qts, uint64_t msr)

@@ -20,6 +20,7 @@
 #define H_GUEST_RUN_VCPU 0x480
 #define H_SET_PARTITION_TABLE 0xf800
 #define H_ENTER_NESTED 0xf804
+#define H_TLB_INVALIDATE 0xf808
 
 #define CAP_P9 0x4000000000000000ULL
 #define CAP_P10 0x2000000000000000ULL
@@ -60,6 +61,11 @@ int64_t spapr_nested_hcall(QTestState *qts, uint64_t opcode, int nargs,
 /* One element @id of @n (1 to 3) 8-byte values, with H_GUEST_SET_STATE */
 void spapr_nested_set_state(QTestState *qts, uint64_t flags, uint64_t guest,
                             uint16_t id, int n, const uint64_t *values);
+
+/* The same, thread-wide, for vCPU @vcpu */
+void spapr_nested_set_vcpu_state(QTestState *qts, uint64_t guest,
+                                 uint64_t vcpu, uint16_t id, int n,
+                                 const uint64_t *values);
 
 /*
  * A PAPR API L2 with one vCPU whose MSR is @msr, ready for

@@ -14,7 +14,7 @@ typedef struct SpaprMachineState SpaprMachineState;
 
 /*
  * Whether the L0 checks the L1 as PowerVM does ("nested-papr-strict"):
- * by default for the newest machine type only.
+ * by default for the fork's machine type only, pseries-fork-10.0.
  */
 bool spapr_nested_papr_strict(SpaprMachineState *spapr);
 
@@ -34,6 +34,16 @@ target_ulong spapr_nested_h_guest_set_capabilities(PowerPCCPU *cpu,
 
 /* Whether the L1 may give its guests logical PVR @lpvr */
 bool spapr_nested_compat_lpvr_ok(SpaprMachineState *spapr, uint32_t lpvr);
+
+/* The logical PVR a guest gets when the L1 sets @lpvr (0: its own mode) */
+uint32_t spapr_nested_compat_lpvr(SpaprMachineState *spapr, uint32_t lpvr);
+
+/* The logical PVR of a guest that H_GUEST_CREATE makes */
+uint32_t spapr_nested_compat_new_guest_lpvr(SpaprMachineState *spapr);
+
+/* Whether H_GUEST_RUN_VCPU may run a guest at logical PVR @lpvr */
+bool spapr_nested_compat_lpvr_runnable(SpaprMachineState *spapr,
+                                       uint32_t lpvr);
 
 /* The machine property "nested-papr-strict" */
 void spapr_nested_compat_class_init(ObjectClass *oc);

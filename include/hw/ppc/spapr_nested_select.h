@@ -15,11 +15,13 @@ typedef struct SpaprMachineState SpaprMachineState;
 bool spapr_nested_both_apis(SpaprMachineState *spapr);
 
 /*
- * Whether a call of API @api (NESTED_API_*) must fail because the L1
- * uses the other one.  An L1 that holds no nested state of the other one
- * (see spapr_nested_api_release()) is let go of it first.
+ * Before a call of API @api (NESTED_API_*): lets go of the L1's choice of
+ * the other API if it holds no nested state of it any more (see
+ * spapr_nested_api_release()), then returns true if the call must fail
+ * because the L1 still uses the other one.
  */
-bool spapr_nested_api_refused(SpaprMachineState *spapr, uint8_t api);
+bool spapr_nested_api_release_or_refuse(SpaprMachineState *spapr,
+                                        uint8_t api);
 
 /* A call of @api that commits the L1 to it succeeded. */
 void spapr_nested_api_commit(SpaprMachineState *spapr, uint8_t api);
@@ -32,6 +34,9 @@ void spapr_nested_api_release(SpaprMachineState *spapr);
 
 /* Machine reset: no API is chosen. */
 void spapr_nested_api_reset(SpaprMachineState *spapr);
+
+/* Whether a migrated partition table register is one an L1 can set */
+bool spapr_nested_ptcr_loadable(uint64_t ptcr);
 
 extern const VMStateDescription vmstate_spapr_nested_api;
 
