@@ -308,6 +308,7 @@ done
 echo "FORK-GUEST: cpu-version=$v"
 c=$(sed -n 's/^cpu[[:space:]]*: *//p' /proc/cpuinfo | head -n 1)
 echo "FORK-GUEST: cpu=${c:-none}"
+echo "FORK-GUEST: cpus-online=$(cat /sys/devices/system/cpu/online)"
 echo "FORK-GUEST: done"
 poweroff -f
 INIT

@@ -124,6 +124,30 @@ class PseriesNested(NestedAssertions, QemuSystemTest):
         self.assertIn(HOST_MODES_P10, '\n'.join(run.l1_qemu))
         self.assert_l2(run, 'POWER10 (architected)', '0f000006')
 
+    def test_nested_v1_two_vcpus(self):
+        """4b. Two vCPUs at every level, with the nested-HV API (v1).
+
+        The L0 gives the L1 two vCPUs, and the L1's QEMU gives its L2
+        two, which run on them at once.  kvm-hv's H_TLB_INVALIDATE calls
+        make the L0 flush the other vCPU, maybe in the L2 then, on that
+        vCPU's own thread; the L2 boots with both its CPUs online."""
+        run = self.boot('v1-smp2', 'fork', nested='hv',
+                        l1_qemu_args=('-smp', '2'))
+        self.assert_l2(run, 'POWER10 (architected)', '0f000006')
+        self.assertEqual(run.l2.get('cpus-online'), '0-1', run.summary())
+        invalidations = [line for line in run.l0_log
+                         if 'spapr_nested_tlb_invalidate' in line]
+        self.log.info('%d H_TLB_INVALIDATE', len(invalidations))
+        self.assertGreater(len(invalidations), 0)
+        self.assert_clean(run)
+
+    def test_nested_v2_two_vcpus(self):
+        """4c. Two vCPUs at every level, with the PAPR API (v2)."""
+        run = self.boot('v2-smp2', 'fork', l1_qemu_args=('-smp', '2'))
+        self.assert_l2(run, 'POWER10 (architected)', '0f000006')
+        self.assertEqual(run.l2.get('cpus-online'), '0-1', run.summary())
+        self.assert_clean(run)
+
     # 5. The L1 in raw Power11 mode (no max-cpu-compat on the L0).
     #
     # CAS gives the L1 the Power11 architected mode (0x0f000007), and the
