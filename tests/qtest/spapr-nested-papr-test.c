@@ -57,10 +57,13 @@
 #define GSID_L0_HEAP_MAX 0x0801
 #define GSID_GPR0 0x1000
 #define GSID_MSR 0x1022
+#define GSID_LPCR 0x102c
+#define GSID_TB_OFFSET 0x0004
 
 #define HOST_WIDE 0x4000000000000000ULL
 #define MSR_HV (1ULL << 60)
 #define MSR_ME (1ULL << 12)
+#define LPCR_HR (1ULL << 20)
 
 #define VEC_ADDR 0x2000000
 #define GSB_ADDR 0x1000000
@@ -754,6 +757,16 @@ static void test_reserved_bits(void)
     g_assert_cmpint(set_u64(qts, 0, guest, 0, GSID_MSR, linux_msr | MSR_ME,
                             NULL), ==, H_SUCCESS);
     g_assert_cmphex(get_u64(qts, 0, guest, 0, GSID_MSR), ==, linux_msr);
+    /* what Linux 6.12 and 7.3 give: LPCR with GTSE, a negative TB offset */
+    g_assert_cmpint(set_u64(qts, 0, guest, 0, GSID_LPCR, 0x0040000000020400ULL,
+                            NULL), ==, H_SUCCESS);
+    g_assert_cmpint(set_u64(qts, 0, guest, 0, GSID_LPCR, LPCR_HR, rets),
+                    ==, H_INVALID_ELEMENT_VALUE);
+    g_assert_cmpint(set_u64(qts, GUEST_WIDE, guest, 0, GSID_TB_OFFSET,
+                            0xfffffffe51000000ULL, NULL), ==, H_SUCCESS);
+    /* TBU40 takes the upper 40 bits only */
+    g_assert_cmpint(set_u64(qts, GUEST_WIDE, guest, 0, GSID_TB_OFFSET,
+                            0x1234, rets), ==, H_INVALID_ELEMENT_VALUE);
     assert_alive(qts);
     qtest_quit(qts);
 }
