@@ -7,7 +7,7 @@ FORK := scripts/fork
 -include config.mak
 
 .PHONY: all build tree refresh-patches baseline cross run check check-unit \
-	check-qtest check-functional check-patches check-scripts check-bench install \
+	check-qtest check-functional check-libvirt check-patches check-scripts check-bench install \
 	bench clean distclean help
 
 all: build
@@ -43,7 +43,7 @@ bench: build baseline cross
 check: config.mak
 	$(FORK)/check.sh
 
-check-unit check-qtest check-functional check-patches check-scripts check-bench: config.mak
+check-unit check-qtest check-functional check-libvirt check-patches check-scripts check-bench: config.mak
 	$(FORK)/check.sh $(@:check-%=%)
 
 install: build
@@ -60,7 +60,8 @@ help:
 	@echo "make run         build and cross-build, then boot a pseries guest"
 	@echo "                 and nested KVM under TCG (the fork's main job)"
 	@echo "make check       every suite; or check-scripts, check-patches,"
-	@echo "                 check-unit, check-qtest, check-functional, check-bench"
+	@echo "                 check-unit, check-qtest, check-functional, check-libvirt,"
+	@echo "                 check-bench"
 	@echo "make baseline    unpatched upstream from the same tarball"
 	@echo "make cross       qemu-system-ppc64 for ppc64le hosts (build/cross/obj)"
 	@echo "make bench       time the fork against the baseline: boots, nested"

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Run the fork's test suites and end with one line
 # "N passed, N failed, N skipped" summing them all.
-# Usage: check.sh [scripts] [patches] [unit] [qtest] [functional] [bench]
+# Usage: check.sh [scripts] [patches] [unit] [qtest] [functional] [libvirt]
+#                 [bench]
 # (all of them by default, in that order).
 . "$(dirname "$0")/lib.sh"
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(scripts patches unit qtest functional bench)
+[ ${#suites[@]} -gt 0 ] || suites=(scripts patches unit qtest functional libvirt bench)
 obj=$FORK_BUILD/fork/obj
 logs=$FORK_BUILD/check
 mkdir -p "$logs"
@@ -151,6 +152,16 @@ for suite in "${suites[@]}"; do
         export FORK_BASELINE_QEMU=$FORK_BUILD/baseline/obj/qemu-system-ppc64
         run_suite functional "$logs/functional.log" meson_suite func-ppc64
         count_meson "$logs/functional.log" ;;
+    libvirt)
+        # libvirt's daemon drives the fork as installed, and the baseline
+        "$FORK_ROOT/scripts/fork/tree.sh" fork ${UPSTREAM_TARBALL_ARG:+"$UPSTREAM_TARBALL_ARG"}
+        "$FORK_ROOT/scripts/fork/build.sh" fork qemu-system-ppc64 2>&1 |
+            tee "$logs/libvirt-build.log" | ninja_progress ||
+            die "the build for the libvirt suite failed"
+        baseline_build
+        prepare "guest kernel" guest_assets
+        run_suite libvirt "$logs/libvirt.log" "$FORK_ROOT/scripts/fork/libvirt-check.sh"
+        count_tap "$logs/libvirt.log" ;;
     bench)
         # The benchmark once, quick: that it runs, not how fast.
         "$FORK_ROOT/scripts/fork/tree.sh" fork ${UPSTREAM_TARBALL_ARG:+"$UPSTREAM_TARBALL_ARG"}
@@ -161,7 +172,7 @@ for suite in "${suites[@]}"; do
         prepare "nested L1" nested_assets
         run_suite bench "$logs/bench.log" "$FORK_ROOT/scripts/fork/bench.sh" --quick
         count_tap "$logs/bench.log" ;;
-    *) die "check.sh: unknown suite '$suite' (scripts, patches, unit, qtest, functional, bench)" ;;
+    *) die "check.sh: unknown suite '$suite' (scripts, patches, unit, qtest, functional, libvirt, bench)" ;;
     esac
 done
 
