@@ -11,6 +11,11 @@
  * instructions that the test writes at its entry point: "b ." after one
  * run of its L2, or a loop that runs it again and again.
  *
+ * With the machine running too, L2s whose tables map them without faults:
+ * one whose exit rewrites code that the L1 runs next (the L0's writes to
+ * L1 memory must invalidate it), and one that an L1's second vCPU
+ * invalidates, with H_TLB_INVALIDATE in a loop, while it runs.
+ *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
@@ -225,12 +230,16 @@ static void test_papr_rc_exit(void)
     qtest_quit(qts);
 }
 
-/* The nested-HV API: the L1's partition table has the same tables. */
-static void hv_enter_l2(QTestState *qts)
+/*
+ * The nested-HV API: the L1's partition table has the same tables, its hv
+ * state and its L2's registers are ready for H_ENTER_NESTED, the L2 at
+ * @nip with @msr.
+ */
+static void hv_prepare_l2(QTestState *qts, uint64_t msr, uint64_t nip)
 {
-    const uint64_t ptcr = PTCR, enter[] = { HV_STATE_ADDR, REGS_ADDR };
+    const uint64_t ptcr = PTCR;
     uint8_t zero[REGS_SIZE] = { 0 };
-    uint64_t msr = L2_MSR, hdec_expiry = HDEC_EXPIRY;
+    uint64_t hdec_expiry = HDEC_EXPIRY;
     uint32_t lpid = L2_LPID;
 
     write_l2_tables(qts);
@@ -248,6 +257,14 @@ static void hv_enter_l2(QTestState *qts)
                    &hdec_expiry, sizeof(hdec_expiry));
     qtest_memwrite(qts, REGS_ADDR, zero, sizeof(zero));
     qtest_memwrite(qts, REGS_ADDR + REGS_MSR_OFFSET, &msr, sizeof(msr));
+    qtest_memwrite(qts, REGS_ADDR + REGS_NIP_OFFSET, &nip, sizeof(nip));
+}
+
+static void hv_enter_l2(QTestState *qts)
+{
+    const uint64_t enter[] = { HV_STATE_ADDR, REGS_ADDR };
+
+    hv_prepare_l2(qts, L2_MSR, 0);
     hcall(qts, H_ENTER_NESTED, ARRAY_SIZE(enter), enter, NULL);
 }
 
@@ -302,32 +319,13 @@ static void test_hv_sigterm_while_rerunning(void)
 
 /*
  * The nested-HV API's L2 at @nip, in real mode, its partition-scoped
- * tables mapping it without faults; the L1 enters it with @l1_code.
+ * tables mapping it without faults (referenced and changed).
  */
 static void hv_prepare_real_mode_l2(QTestState *qts, uint64_t nip)
 {
-    const uint64_t ptcr = PTCR;
-    uint8_t zero[REGS_SIZE] = { 0 };
-    uint64_t msr = L2_MSR_REAL, hdec_expiry = HDEC_EXPIRY;
-    uint32_t lpid = L2_LPID;
-
-    write_l2_tables(qts);
+    hv_prepare_l2(qts, L2_MSR_REAL, nip);
     qtest_writeq(qts, L2_PAGEDIR,
                  R_PTE_VALID | R_PTE_LEAF | R_PTE_RC | R_PTE_EAA_RWX);
-    qtest_memset(qts, PTCR, 0, 0x1000);
-    qtest_writeq(qts, PTCR + 16 * L2_LPID, PATE0_HR | PATE0_RTS52 |
-                 L2_PAGETBL | ROOT_NLS);
-    qtest_writeq(qts, PTCR + 16 * L2_LPID + 8, L2_PROCTBL);
-    g_assert_cmpint(hcall(qts, H_SET_PARTITION_TABLE, 1, &ptcr, NULL),
-                    ==, H_SUCCESS);
-    qtest_memwrite(qts, HV_STATE_ADDR, zero, sizeof(zero));
-    qtest_memwrite(qts, HV_STATE_ADDR + HV_STATE_LPID_OFFSET, &lpid,
-                   sizeof(lpid));
-    qtest_memwrite(qts, HV_STATE_ADDR + HV_STATE_HDEC_EXPIRY_OFFSET,
-                   &hdec_expiry, sizeof(hdec_expiry));
-    qtest_memwrite(qts, REGS_ADDR, zero, sizeof(zero));
-    qtest_memwrite(qts, REGS_ADDR + REGS_MSR_OFFSET, &msr, sizeof(msr));
-    qtest_memwrite(qts, REGS_ADDR + REGS_NIP_OFFSET, &nip, sizeof(nip));
 }
 
 static void write_code(QTestState *qts, uint64_t addr, const uint32_t *insns,
