@@ -160,6 +160,7 @@ for suite in "${suites[@]}"; do
             die "the build for the libvirt suite failed"
         baseline_build
         prepare "guest kernel" guest_assets
+        prepare "nested L1" nested_assets
         run_suite libvirt "$logs/libvirt.log" "$FORK_ROOT/scripts/fork/libvirt-check.sh"
         count_tap "$logs/libvirt.log" ;;
     bench)

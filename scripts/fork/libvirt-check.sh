@@ -143,12 +143,15 @@ fi
 guest_env=$FORK_CACHE/guest/assets.env
 kernel=$(sed -n 's/^KERNEL=//p' "$guest_env" 2> /dev/null)
 initrd=$(sed -n 's/^INITRD=//p' "$guest_env" 2> /dev/null)
+l1_env=$FORK_CACHE/l1/assets.env
+l1_initrd=$(sed -n 's/^L1_DEBIAN_INITRD=//p' "$l1_env" 2> /dev/null)
 
 # define NAME XML: the domain of docs' XML file, filled in
 define() {
     local name=$1 xml=$xml_dir/$2
     sed -e "s|@NAME@|$name|g" -e "s|@EMULATOR@|$fork_qemu|g" \
         -e "s|@KERNEL@|$kernel|g" -e "s|@INITRD@|$initrd|g" \
+        -e "s|@L1_INITRD@|$l1_initrd|g" \
         -e "s|@CONSOLE_LOG@|$work/$name-console.log|g" "$xml" > "$work/$name.xml"
     rm -f "$work/$name-console.log"
     "${virsh[@]}" define "$work/$name.xml"
@@ -233,6 +236,39 @@ if [ -f "$kernel" ] && [ -f "$initrd" ]; then
     rm -f "$work/saved.state"
 else
     fail "the boot tests' guest ($guest_env): run scripts/fork/guest-assets.sh"
+fi
+
+# blocked NAME: the L0 of NAME refuses migration for the L1's nested guests
+blocked() {
+    local _
+    for _ in $(seq $((BOOT_TIMEOUT * 2))); do
+        "${virsh[@]}" qemu-monitor-command "$1" \
+            '{"execute": "query-migrate"}' 2> /dev/null |
+            grep -q 'nested guests (L2) of the PAPR API' && return 0
+        sleep 0.5
+    done
+    return 1
+}
+
+# An L1 whose QEMU holds its L2 (stopped): virsh save says why it cannot
+if [ -f "$kernel" ] && [ -f "$l1_initrd" ]; then
+    if define nested-l1 pseries-nested-l1.xml > "$work/out" 2>&1 &&
+       "${virsh[@]}" start nested-l1 >> "$work/out" 2>&1 &&
+       blocked nested-l1 &&
+       ! "${virsh[@]}" save nested-l1 "$work/nested-l1.state" \
+           > "$work/save.out" 2>&1 &&
+       grep -q 'nested guests (L2) of the PAPR API' "$work/save.out" &&
+       [ "$("${virsh[@]}" domstate nested-l1)" = running ]; then
+        pass "an L1 with a PAPR API L2: virsh save refused, saying why; it runs on"
+    else
+        cat "$work/save.out" "$work/nested-l1-console.log" >> "$work/out" 2> /dev/null
+        fail "an L1 with a PAPR API L2: virsh save refused, saying why; it runs on"
+    fi
+    "${virsh[@]}" destroy nested-l1 > /dev/null 2>&1 || true
+    "${virsh[@]}" undefine nested-l1 > /dev/null 2>&1 || true
+    rm -f "$work/nested-l1.state"
+else
+    fail "the nested tests' L1 ($l1_env): run scripts/fork/l1-assets.sh debian"
 fi
 
 stop_daemons
