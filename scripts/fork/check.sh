@@ -118,6 +118,14 @@ baseline_build() {
         die "the baseline build failed"
 }
 
+# fork_binary LOGNAME: the fork's tree laid and its qemu-system-ppc64 built
+fork_binary() {
+    "$FORK_ROOT/scripts/fork/tree.sh" fork ${UPSTREAM_TARBALL_ARG:+"$UPSTREAM_TARBALL_ARG"}
+    "$FORK_ROOT/scripts/fork/build.sh" fork qemu-system-ppc64 2>&1 |
+        tee "$logs/$1-build.log" | ninja_progress ||
+        die "the build for the $1 suite failed"
+}
+
 meson_suite() {
     local name=$1
     "$FORK_ROOT/scripts/fork/build.sh" fork 2>&1 | tee "$logs/$name-build.log" |
@@ -154,10 +162,7 @@ for suite in "${suites[@]}"; do
         count_meson "$logs/functional.log" ;;
     libvirt)
         # libvirt's daemon drives the fork as installed, and the baseline
-        "$FORK_ROOT/scripts/fork/tree.sh" fork ${UPSTREAM_TARBALL_ARG:+"$UPSTREAM_TARBALL_ARG"}
-        "$FORK_ROOT/scripts/fork/build.sh" fork qemu-system-ppc64 2>&1 |
-            tee "$logs/libvirt-build.log" | ninja_progress ||
-            die "the build for the libvirt suite failed"
+        fork_binary libvirt
         baseline_build
         prepare "guest kernel" guest_assets
         prepare "nested L1" nested_assets
@@ -165,10 +170,7 @@ for suite in "${suites[@]}"; do
         count_tap "$logs/libvirt.log" ;;
     bench)
         # The benchmark once, quick: that it runs, not how fast.
-        "$FORK_ROOT/scripts/fork/tree.sh" fork ${UPSTREAM_TARBALL_ARG:+"$UPSTREAM_TARBALL_ARG"}
-        "$FORK_ROOT/scripts/fork/build.sh" fork qemu-system-ppc64 2>&1 |
-            tee "$logs/bench-build.log" | ninja_progress ||
-            die "the build for the benchmark failed"
+        fork_binary bench
         baseline_build
         prepare "nested L1" nested_assets
         run_suite bench "$logs/bench.log" "$FORK_ROOT/scripts/fork/bench.sh" --quick
