@@ -7,8 +7,9 @@ FORK := scripts/fork
 -include config.mak
 
 .PHONY: all build tree refresh-patches baseline cross run check check-unit \
-	check-qtest check-functional check-libvirt check-patches check-scripts check-bench install \
-	bench clean distclean help
+	check-qtest check-functional check-libvirt check-patches check-scripts check-bench \
+	check-fuzz install bench fuzz fuzz-replay fuzz-merge fuzz-coverage fuzz-seeds \
+	run-sanitized clean distclean help
 
 all: build
 
@@ -40,17 +41,33 @@ run: build cross
 bench: build baseline cross
 	$(FORK)/bench.sh $(if $(BUILD),--build) $(if $(RUNS),--runs=$(RUNS))
 
+# The hypercall fuzzer on the sanitizer build (build/fuzz; docs/devel/
+# fuzzing-spapr.rst): RUNS=N executions or TIME=S seconds per target
+# (default 60 s), TARGET=T one of spapr-nested-papr, -hv, -both.
+fuzz: config.mak
+	$(FORK)/fuzz.sh run $(if $(TARGET),--target=$(TARGET)) \
+		$(if $(RUNS),--runs=$(RUNS)) $(if $(TIME),--time=$(TIME))
+
+fuzz-replay fuzz-merge fuzz-coverage fuzz-seeds: config.mak
+	$(FORK)/fuzz.sh $(@:fuzz-%=%)
+
+# The nested scenario of make run with the sanitizer build as the L0.
+run-sanitized: config.mak cross
+	$(FORK)/build.sh fuzz qemu-system-ppc64
+	FORK_RUN_L0=$(CURDIR)/build/fuzz/obj/qemu-system-ppc64 $(FORK)/run.sh
+
 check: config.mak
 	$(FORK)/check.sh
 
-check-unit check-qtest check-functional check-libvirt check-patches check-scripts check-bench: config.mak
+check-unit check-qtest check-functional check-libvirt check-patches check-scripts check-bench \
+check-fuzz: config.mak
 	$(FORK)/check.sh $(@:check-%=%)
 
 install: build
 	$(FORK)/install.sh "$(PREFIX)"
 
 clean:
-	rm -rf build/fork/obj build/baseline/obj build/series build/cross/obj
+	rm -rf build/fork/obj build/baseline/obj build/series build/cross/obj build/fuzz
 
 distclean:
 	rm -rf build config.mak
@@ -60,8 +77,12 @@ help:
 	@echo "make run         build and cross-build, then boot a pseries guest"
 	@echo "                 and nested KVM under TCG (the fork's main job)"
 	@echo "make check       every suite; or check-scripts, check-patches,"
-	@echo "                 check-unit, check-qtest, check-functional, check-libvirt,"
-	@echo "                 check-bench"
+	@echo "                 check-unit, check-qtest, check-functional, check-fuzz,"
+	@echo "                 check-libvirt, check-bench"
+	@echo "make fuzz        the hypercall fuzzer, ASan + UBSan (build/fuzz;"
+	@echo "                 RUNS=N or TIME=S per target, TARGET=T); fuzz-replay,"
+	@echo "                 fuzz-merge, fuzz-coverage, fuzz-seeds"
+	@echo "make run-sanitized  make run's scenarios, the L0 built with ASan + UBSan"
 	@echo "make baseline    unpatched upstream from the same tarball"
 	@echo "make cross       qemu-system-ppc64 for ppc64le hosts (build/cross/obj)"
 	@echo "make bench       time the fork against the baseline: boots, nested"

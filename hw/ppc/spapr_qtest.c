@@ -11,7 +11,11 @@
 #include "qemu/osdep.h"
 #include "qemu/cutils.h"
 #include "hw/core/cpu.h"
+#include "hw/qdev-core.h"
 #include "hw/ppc/spapr.h"
+#include "hw/ppc/spapr_irq.h"
+#include "hw/ppc/spapr_ovec.h"
+#include "qapi/error.h"
 #include "hw/ppc/spapr_qtest.h"
 #include "system/qtest.h"
 #include "target/ppc/cpu.h"
@@ -103,4 +107,69 @@ bool spapr_qtest_hcall(CharBackend *chr, gchar **words)
     }
     qtest_sendf(chr, "%s\n", reply->str);
     return true;
+}
+
+/* The HV interrupts that end an L2's run, as the CPU raises them */
+static const int spapr_qtest_l2_exits[] = {
+    POWERPC_EXCP_SYSCALL, POWERPC_EXCP_HDECR, POWERPC_EXCP_HDSI,
+    POWERPC_EXCP_HISI, POWERPC_EXCP_HV_EMU, POWERPC_EXCP_HVIRT,
+    POWERPC_EXCP_HV_FU, POWERPC_EXCP_SDOOR_HV, POWERPC_EXCP_RESET,
+    POWERPC_EXCP_MCHECK,
+};
+
+static PowerPCCPU *spapr_qtest_cpu(uint64_t cpu_index)
+{
+    CPUState *cs = cpu_index <= INT_MAX ? qemu_get_cpu(cpu_index) : NULL;
+
+    return cs ? POWERPC_CPU(cs) : NULL;
+}
+
+bool spapr_qtest_vcpu_in_nested(uint64_t cpu_index)
+{
+    PowerPCCPU *cpu = spapr_qtest_cpu(cpu_index);
+
+    return cpu && vhyp_cpu_in_nested(cpu);
+}
+
+unsigned int spapr_qtest_l2_exit_kinds(void)
+{
+    return ARRAY_SIZE(spapr_qtest_l2_exits);
+}
+
+bool spapr_qtest_l2_exit(uint64_t cpu_index, unsigned int kind)
+{
+    PowerPCCPU *cpu = spapr_qtest_cpu(cpu_index);
+
+    if (!cpu || !vhyp_cpu_in_nested(cpu) ||
+        kind >= ARRAY_SIZE(spapr_qtest_l2_exits)) {
+        return false;
+    }
+    CPU(cpu)->exception_index = spapr_qtest_l2_exits[kind];
+    /* "sc 1" raises the system call interrupt at level 1 */
+    cpu->env.error_code = 1;
+    ppc_cpu_do_interrupt(CPU(cpu));
+    return true;
+}
+
+void spapr_qtest_quick_reset(void)
+{
+    SpaprMachineState *spapr = SPAPR_MACHINE(qdev_get_machine());
+    CPUState *cs;
+
+    spapr_nested_reset(spapr);
+    CPU_FOREACH(cs) {
+        /* the vCPU's core resets it as a machine reset does */
+        device_cold_reset(DEVICE(OBJECT(cs)->parent));
+    }
+    /* what CAS negotiated: modes, MMU, interrupt controller */
+    spapr_ovec_cleanup(spapr->ov5_cas);
+    spapr->ov5_cas = spapr_ovec_clone(spapr->ov5);
+    ppc_init_compat_all(spapr->max_compat_pvr, &error_abort);
+    spapr_irq_reset(spapr, &error_abort);
+    if (spapr->htab) {
+        memset(spapr->htab, 0, HTAB_SIZE(spapr));
+        spapr->patb_entry = 0;
+    } else {
+        spapr_setup_hpt(spapr);
+    }
 }

@@ -1,22 +1,35 @@
 #!/usr/bin/env bash
 # Configure (when needed) and build one build tree with ninja.
-# Usage: build.sh fork|baseline|series|cross [NINJA-TARGET...]
+# Usage: build.sh fork|baseline|series|cross|fuzz [NINJA-TARGET...]
 # The object folder is $FORK_BUILD/KIND/obj; the same configure options
 # for every kind, so the baseline differs from the fork only by the fork,
 # and cross (for ppc64le hosts, see cross.sh) only by its compiler.
+# fuzz builds the fork's tree (build/fork/src) again with clang, libFuzzer,
+# ASan and UBSan (aborting at the first report), and source-based coverage
+# of the pseries files, the pseries machine alone (docs/devel/fuzzing-spapr.rst).
 . "$(dirname "$0")/lib.sh"
 
 kind=${1:-}
 shift || true
 case $kind in
-fork|baseline|series|cross) ;;
-*) die "usage: build.sh fork|baseline|series|cross [TARGET...]" ;;
+fork|baseline|series|cross|fuzz) ;;
+*) die "usage: build.sh fork|baseline|series|cross|fuzz [TARGET...]" ;;
 esac
 src=$FORK_BUILD/$kind/src
+if [ "$kind" = fuzz ]; then
+    # the fork's own tree, seen as ../src from the object folder
+    mkdir -p "$FORK_BUILD/fuzz"
+    ln -sfn ../fork/src "$src"
+fi
 obj=$FORK_BUILD/$kind/obj
 [ -x "$src/configure" ] || die "no $kind tree in $src: run 'make tree' first"
 
-pythonpath=$("$FORK_ROOT/scripts/fork/host-deps.sh")
+if [ "$kind" = fuzz ]; then
+    pythonpath=$(FORK_EXTRA_PACKAGES="$FUZZ_HOST_PACKAGES ${FORK_EXTRA_PACKAGES:-}" \
+        "$FORK_ROOT/scripts/fork/host-deps.sh")
+else
+    pythonpath=$("$FORK_ROOT/scripts/fork/host-deps.sh")
+fi
 firmware=$("$FORK_ROOT/scripts/fork/firmware.sh")
 
 # All kinds share one compiler cache: same relative paths (../src/...) and
@@ -42,9 +55,24 @@ if [ "$kind" = cross ]; then
     )
     configure_env=(PKG_CONFIG="$sysroot/pkg-config")
 fi
+variant=()
+if [ "$kind" = fuzz ]; then
+    # Coverage is counted in the pseries files only, so that replaying
+    # and fuzzing stay fast; its profile goes where LLVM_PROFILE_FILE says.
+    compiler=(
+        --cc="ccache $FUZZ_CC" --cxx="ccache $FUZZ_CXX" --host-cc="ccache $FUZZ_CC"
+        --extra-cflags="-fno-sanitize-recover=undefined -fprofile-instr-generate -fcoverage-mapping -fprofile-list=$FORK_ROOT/scripts/fork/fuzz-profile-list"
+        --extra-ldflags="-fprofile-instr-generate"
+    )
+    variant=(
+        --enable-fuzzing --enable-asan --enable-ubsan
+        --without-default-devices --with-devices-ppc64=pseries-only
+    )
+fi
 configure_args=(
     --python=/usr/bin/python3
     "${compiler[@]}"
+    "${variant[@]}"
     --target-list=ppc64-softmmu
     --enable-kvm --enable-fdt=system --enable-capstone --enable-slirp
     --disable-docs --disable-user --disable-tools --disable-guest-agent

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Run the fork's test suites and end with one line
 # "N passed, N failed, N skipped" summing them all.
-# Usage: check.sh [scripts] [patches] [unit] [qtest] [functional] [libvirt]
-#                 [bench]
+# Usage: check.sh [scripts] [patches] [unit] [qtest] [functional] [fuzz]
+#                 [libvirt] [bench]
 # (all of them by default, in that order).
 . "$(dirname "$0")/lib.sh"
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(scripts patches unit qtest functional libvirt bench)
+[ ${#suites[@]} -gt 0 ] || suites=(scripts patches unit qtest functional fuzz libvirt bench)
 obj=$FORK_BUILD/fork/obj
 logs=$FORK_BUILD/check
 mkdir -p "$logs"
@@ -160,6 +160,13 @@ for suite in "${suites[@]}"; do
         export FORK_BASELINE_QEMU=$FORK_BUILD/baseline/obj/qemu-system-ppc64
         run_suite functional "$logs/functional.log" meson_suite func-ppc64
         count_meson "$logs/functional.log" ;;
+    fuzz)
+        # the sanitizer build: corpus, fuzzing, and make run's L0
+        "$FORK_ROOT/scripts/fork/tree.sh" fork ${UPSTREAM_TARBALL_ARG:+"$UPSTREAM_TARBALL_ARG"}
+        prepare "nested L1" nested_assets
+        nested_new_assets
+        run_suite fuzz "$logs/fuzz.log" "$FORK_ROOT/scripts/fork/fuzz-check.sh"
+        count_tap "$logs/fuzz.log" ;;
     libvirt)
         # libvirt's daemon drives the fork as installed, and the baseline
         fork_binary libvirt
@@ -175,7 +182,7 @@ for suite in "${suites[@]}"; do
         prepare "nested L1" nested_assets
         run_suite bench "$logs/bench.log" "$FORK_ROOT/scripts/fork/bench.sh" --quick
         count_tap "$logs/bench.log" ;;
-    *) die "check.sh: unknown suite '$suite' (scripts, patches, unit, qtest, functional, libvirt, bench)" ;;
+    *) die "check.sh: unknown suite '$suite' (scripts, patches, unit, qtest, functional, fuzz, libvirt, bench)" ;;
     esac
 done
 

@@ -83,3 +83,10 @@ L1_DEBIAN_LIBRARY_PACKAGES='libaio1t64 libatomic1 libblkid1 libbpf1 libc6
     libpng16-16t64 librdmacm1t64 libsasl2-2 libseccomp2 libselinux1
     libslirp0 libssl3t64 libtasn1-6 libudev1 libunistring5 liburing2
     libvdeplug2t64 libzstd1 zlib1g'
+
+# The fuzz build (build.sh fuzz, make fuzz): Debian 12's clang, its
+# libFuzzer and sanitizer runtimes, and llvm-cov / llvm-profdata.
+FUZZ_CC=clang-14
+FUZZ_CXX=clang++-14
+FUZZ_LLVM_BIN=/usr/lib/llvm-14/bin
+FUZZ_HOST_PACKAGES='clang-14 libclang-rt-14-dev libfuzzer-14-dev llvm-14'

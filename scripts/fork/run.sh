@@ -10,11 +10,13 @@
 #      the fork's again with Linux 7.3 in the L1, whose KVM can;
 # and end with a verdict.  Exits non-zero when the guest of 1 or the L2 of
 # the fix does not run in Power10 mode.  Needs the fork built and
-# cross-built ('make run' does both).
+# cross-built ('make run' does both).  FORK_RUN_L0 names another L0
+# binary (make run-sanitized: the ASan + UBSan build); its reports, like
+# any QEMU message, end in the console logs, and a report fails the run.
 # shellcheck source=scripts/fork/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-qemu=$FORK_BUILD/fork/obj/qemu-system-ppc64
+qemu=${FORK_RUN_L0:-$FORK_BUILD/fork/obj/qemu-system-ppc64}
 l1_qemu=$FORK_BUILD/cross/obj/qemu-system-ppc64
 [ -x "$qemu" ] || die "no $qemu: run 'make' first"
 [ -f "$l1_qemu" ] || die "no $l1_qemu: run 'make cross' first"
@@ -23,6 +25,11 @@ l1_qemu=$FORK_BUILD/cross/obj/qemu-system-ppc64
 . "$FORK_CACHE/guest/assets.env"
 
 out=$FORK_BUILD/run
+[ -z "${FORK_RUN_L0:-}" ] || out=$FORK_BUILD/run-sanitized
+# The sanitizer build stops at its first report (see fuzz.sh).
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export LLVM_PROFILE_FILE=${LLVM_PROFILE_FILE:-/dev/null}
 mkdir -p "$out"
 status=0
 
@@ -198,4 +205,14 @@ echo
 echo "verdict, nested KVM: a Power11 CPU in Power10 mode (L1) runs QEMU with"
 echo "KVM for an L2, through PowerVM's nested API (v2) of the fork's L0:"
 cat "$out/nested-verdict"
+reports=$(grep -a -l -E 'ERROR: AddressSanitizer|runtime error:|SUMMARY: (Address|UndefinedBehavior)Sanitizer' \
+    "$out"/*-console.log || true)
+if [ -n "$reports" ]; then
+    echo
+    echo "sanitizer reports of the L0, in: $reports"
+    status=1
+elif [ -n "${FORK_RUN_L0:-}" ]; then
+    echo
+    echo "L0 $qemu: no sanitizer report in any run"
+fi
 exit "$status"

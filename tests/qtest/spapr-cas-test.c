@@ -41,6 +41,9 @@ static const PvrEntry lists_raw_only[] = {
 static const PvrEntry lists_power11_only[] = {
     { 0xffffffff, PVR_LOGICAL_POWER11 },
 };
+static const PvrEntry lists_power8_only[] = {
+    { 0xffffffff, PVR_LOGICAL_POWER8 },
+};
 
 /* cpu-version of the first CPU in the tree that CAS wrote back. */
 static uint32_t cas_cpu_version(QTestState *qts)
@@ -98,6 +101,12 @@ static const CasCase cas_cases[] = {
         .args = "-cpu power11 -M max-cpu-compat=power10",
         .pvrs = lists_raw_only, .n = ARRAY_SIZE(lists_raw_only),
         .rc = H_HARDWARE,
+    }, {
+        /* DAWR1 left out of Power8's shorter pa-features (was an abort) */
+        .name = "power10/power8-only-with-dawr1",
+        .args = "-cpu power10 -M cap-dawr1=on",
+        .pvrs = lists_power8_only, .n = ARRAY_SIZE(lists_power8_only),
+        .rc = H_SUCCESS, .cpu_version = PVR_LOGICAL_POWER8,
     }, {
         .name = "power10/no-acceptable-pvr", .args = "-cpu power10",
         .pvrs = lists_power11_only, .n = ARRAY_SIZE(lists_power11_only),
