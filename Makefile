@@ -41,7 +41,7 @@ run: build cross
 bench: build baseline cross
 	$(FORK)/bench.sh $(if $(BUILD),--build) $(if $(RUNS),--runs=$(RUNS))
 
-# The hypercall fuzzer on the sanitizer build (build/fuzz; docs/devel/
+# The hypercall fuzzer on the sanitizer build (build/fuzz; docs/devel/testing/
 # fuzzing-spapr.rst): RUNS=N executions or TIME=S seconds per target
 # (default 60 s), TARGET=T one of spapr-nested-papr, -hv, -both.
 fuzz: config.mak

@@ -6,7 +6,7 @@
 # and cross (for ppc64le hosts, see cross.sh) only by its compiler.
 # fuzz builds the fork's tree (build/fork/src) again with clang, libFuzzer,
 # ASan and UBSan (aborting at the first report), and source-based coverage
-# of the pseries files, the pseries machine alone (docs/devel/fuzzing-spapr.rst).
+# of the pseries files, the pseries machine alone (docs/devel/testing/fuzzing-spapr.rst).
 . "$(dirname "$0")/lib.sh"
 
 kind=${1:-}

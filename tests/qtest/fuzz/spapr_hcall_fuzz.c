@@ -5,9 +5,10 @@
  * (through the "hcall" qtest command, as a guest's "sc 1" reaches them),
  * writes of the guest memory those calls point at (raw, or as guest state
  * buffers whose header and element sizes agree), exits of a running L2 to
- * its L1 (an HV interrupt, delivered as the CPU delivers it) and machine
- * resets.  The vCPUs never run guest code: an L2 entered stays entered
- * until an exit operation, so that every execution stays short.  After
+ * its L1 (an HV interrupt, delivered as the CPU delivers it) and resets
+ * (what a machine reset does to vCPUs and nested guests).  The vCPUs
+ * never run guest code: an L2 entered stays entered until an exit
+ * operation, so that every execution stays short.  After
  * each input the buffer area is cleared and what hypercalls change is
  * reset as a machine reset does it (spapr_qtest_quick_reset()).
  *
@@ -42,6 +43,8 @@
 #define BUF_GRANULE 16
 #define FUZZ_PAGE 0x1000
 #define FUZZ_SMP 2
+/* The least pseries takes (256 MiB steps): a reset clears an HPT for it */
+#define FUZZ_RAM_MIB 256
 
 enum {
     OP_HCALL,
@@ -87,7 +90,8 @@ static const uint64_t spapr_hcall_fuzz_constants[] = {
     0x7fffffffULL, 0x80000000ULL, 0xffffffffULL, 0x100000000ULL,
     0x7fffffffffffffffULL, 0x8000000000000000ULL, 0xc000000000000000ULL,
     0xfffffffffffffff0ULL, UINT64_MAX, BUF_BASE, BUF_BASE + BUF_SIZE - 8,
-    BUF_BASE + BUF_SIZE, 256 * MiB - 8, 256 * MiB, 1ULL << 52,
+    BUF_BASE + BUF_SIZE, FUZZ_RAM_MIB * MiB - 8, FUZZ_RAM_MIB * MiB,
+    1ULL << 52,
 };
 
 typedef struct FuzzInput {
@@ -301,9 +305,9 @@ static void spapr_hcall_fuzz(QTestState *s, const unsigned char *data,
 }
 
 #define SPAPR_HCALL_FUZZ_ARGS \
-    TARGET_NAME " -accel tcg -S -nodefaults -display none -m 256M" \
-    " -smp " stringify(FUZZ_SMP) " -M cap-cfpc=broken,cap-sbbc=broken," \
-    "cap-ibs=broken,cap-ccf-assist=off"
+    TARGET_NAME " -accel tcg -S -nodefaults -display none" \
+    " -m " stringify(FUZZ_RAM_MIB) "M -smp " stringify(FUZZ_SMP) \
+    " -M cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off"
 
 static GString *spapr_hcall_fuzz_cmdline(FuzzTarget *t)
 {
