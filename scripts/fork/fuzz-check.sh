@@ -34,8 +34,8 @@ for t in "${targets[@]}"; do
     log=$work/check-fuzz-$t.log
     if "$FORK_ROOT/scripts/fork/fuzz.sh" run --target="$t" --runs="$runs" \
            > "$log" 2>&1; then
-        echo "ok $n - $runs executions of $t: $(grep -o 'stat::exec_per_sec: *[0-9]*' "$log" |
-            sed 's/.*: */exec\/s /')"
+        echo "ok $n - $(sed -n 's/^stat::number_of_executed_units: *//p' "$log") executions of $t," \
+            "$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log") per second, no report"
     else
         echo "not ok $n - fuzzing $t (log: $log)"
         grep -E 'ERROR|SUMMARY|runtime error|Test unit written|crash' "$log" |

@@ -183,7 +183,7 @@ def v2_guest(seed, caps=CAP_P10 | CAP_P9):
     """GET_CAPABILITIES, SET_CAPABILITIES, CREATE, CREATE_VCPU 0."""
     return (seed.hcall('H_GUEST_GET_CAPABILITIES', u8(0))
             .hcall('H_GUEST_SET_CAPABILITIES', u8(0), u64(caps))
-            .hcall('H_GUEST_CREATE', u8(0), u8(0))
+            .hcall('H_GUEST_CREATE', u8(0), u64((1 << 64) - 1))
             .hcall('H_GUEST_CREATE_VCPU', u8(0), GUEST, u8(0)))
 
 
