@@ -99,7 +99,14 @@ bool spapr_qtest_hcall(CharBackend *chr, gchar **words)
     for (i = 0; i < HCALL_MAX_ARGS; i++) {
         env->gpr[HCALL_FIRST_ARG_REG + i] = args[i];
     }
-    cpu->vhyp_class->hypercall(cpu->vhyp, cpu);
+    /*
+     * A call may leave the CPU loop (H_CONFER does), as it can from a
+     * vCPU's "sc 1": it comes back here, the registers as it left them.
+     * The vCPU is stopped or idle: its jump buffer is not in use.
+     */
+    if (sigsetjmp(cs->jmp_env, 0) == 0) {
+        cpu->vhyp_class->hypercall(cpu->vhyp, cpu);
+    }
 
     reply = g_string_new("OK");
     for (i = 3; i < HCALL_FIRST_ARG_REG + HCALL_MAX_ARGS; i++) {

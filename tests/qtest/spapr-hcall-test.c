@@ -14,6 +14,7 @@
 #define H_FUNCTION (-2)
 #define H_PARAMETER (-4)
 
+#define H_CONFER 0xe4
 #define H_GUEST_GET_CAPABILITIES 0x460
 
 #define CAP_P9 0x4000000000000000ULL
@@ -107,6 +108,23 @@ static void test_second_vcpu(void)
     qtest_quit(qts);
 }
 
+/*
+ * H_CONFER to no one in particular leaves the CPU loop (TCG), as from a
+ * guest's "sc 1": the command still answers, and QEMU goes on (it crashed).
+ */
+static void test_leaves_cpu_loop(void)
+{
+    QTestState *qts = qtest_init("-accel tcg -S -M pseries -cpu power10 "
+                                 "-smp 2");
+    g_autofree gchar *answer = NULL;
+
+    answer = qtest_hcall_raw(qts, "cpu=1 0xe4 -1");
+    g_assert_true(g_str_has_prefix(answer, "OK "));
+    g_assert_cmpint(hcall1(qts, 0, H_CONFER, -1, NULL), !=, H_FUNCTION);
+    qtest_qmp_assert_success(qts, "{ 'execute': 'query-status' }");
+    qtest_quit(qts);
+}
+
 /* Each malformed command is refused, with a reason, and changes nothing. */
 static void test_malformed_commands(void)
 {
@@ -166,6 +184,7 @@ int main(int argc, char **argv)
     qtest_add_func("spapr/hcall/unknown-opcodes", test_unknown_opcodes);
     qtest_add_func("spapr/hcall/second-vcpu", test_second_vcpu);
     qtest_add_func("spapr/hcall/malformed", test_malformed_commands);
+    qtest_add_func("spapr/hcall/leaves-cpu-loop", test_leaves_cpu_loop);
     qtest_add_func("spapr/hcall/not-pseries", test_not_pseries);
 
     return g_test_run();
