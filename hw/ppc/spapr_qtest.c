@@ -154,7 +154,13 @@ bool spapr_qtest_l2_exit(uint64_t cpu_index, unsigned int kind)
     CPU(cpu)->exception_index = spapr_qtest_l2_exits[kind];
     /* "sc 1" raises the system call interrupt at level 1 */
     cpu->env.error_code = 1;
-    ppc_cpu_do_interrupt(CPU(cpu));
+    /*
+     * Delivering it can fault (HEA fetches the instruction) and leave the
+     * CPU loop for the fault, as hcalls can: see spapr_qtest_hcall().
+     */
+    if (sigsetjmp(CPU(cpu)->jmp_env, 0) == 0) {
+        ppc_cpu_do_interrupt(CPU(cpu));
+    }
     return true;
 }
 
