@@ -85,7 +85,6 @@ replay)
     for t in "${targets[@]}"; do
         n=$((n + 1))
         log=$work/replay-$t.log
-        inputs=$(cat "$corpus"/*/* 2> /dev/null | wc -c)
         if "$fuzzer" --fuzz-target="$t" -runs=0 -timeout=10 \
                -rss_limit_mb=8192 -max_len=4096 "$corpus"/* > "$log" 2>&1; then
             [ "$tap" = 0 ] || echo "ok $n - replay on $t: $(grep -o 'INITED.*' "$log" | head -n 1)"
@@ -99,7 +98,6 @@ replay)
                 tail -n 40 "$log" >&2
             fi
         fi
-        : "$inputs"
         rm -f "$work"/profile/*.profraw
     done
     [ "$failed" = 0 ] || [ "$tap" = 1 ] || die "replay failed" ;;
