@@ -8,7 +8,7 @@ FORK := scripts/fork
 
 .PHONY: all build tree refresh-patches baseline cross run check check-unit \
 	check-qtest check-functional check-libvirt check-patches check-scripts check-bench \
-	check-fuzz install bench fuzz fuzz-replay fuzz-merge fuzz-coverage fuzz-seeds \
+	check-fuzz install bench fuzz fuzz-replay fuzz-merge fuzz-coverage fuzz-seeds fuzz-record \
 	run-sanitized clean distclean help
 
 all: build
@@ -51,6 +51,10 @@ fuzz: config.mak
 fuzz-replay fuzz-merge fuzz-coverage fuzz-seeds: config.mak
 	$(FORK)/fuzz.sh $(@:fuzz-%=%)
 
+# Seeds recorded from a real Linux L1's nested boot on each API.
+fuzz-record: build cross
+	$(FORK)/fuzz-record.sh
+
 # The nested scenario of make run with the sanitizer build as the L0.
 run-sanitized: config.mak cross
 	$(FORK)/build.sh fuzz qemu-system-ppc64
@@ -81,7 +85,7 @@ help:
 	@echo "                 check-libvirt, check-bench"
 	@echo "make fuzz        the hypercall fuzzer, ASan + UBSan (build/fuzz;"
 	@echo "                 RUNS=N or TIME=S per target, TARGET=T); fuzz-replay,"
-	@echo "                 fuzz-merge, fuzz-coverage, fuzz-seeds"
+	@echo "                 fuzz-merge, fuzz-coverage, fuzz-seeds, fuzz-record"
 	@echo "make run-sanitized  make run's scenarios, the L0 built with ASan + UBSan"
 	@echo "make baseline    unpatched upstream from the same tarball"
 	@echo "make cross       qemu-system-ppc64 for ppc64le hosts (build/cross/obj)"
