@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Prepare the guest of the pseries boot tests in $FORK_CACHE/guest:
 # Debian's ppc64el kernel (image, config, modules) and a busybox
-# initramfs whose /init prints "FORK-GUEST: ..." lines and powers off.
+# initramfs whose /init prints "FORK-GUEST: ..." lines and powers off
+# (with fork.hold on the kernel command line it waits instead, until the
+# host asks the kernel to power off: libvirt's virsh shutdown).
 # Writes the paths to $FORK_CACHE/guest/assets.env and prints them.
 #
 #   guest-assets.sh [SUITE]
@@ -310,6 +312,11 @@ c=$(sed -n 's/^cpu[[:space:]]*: *//p' /proc/cpuinfo | head -n 1)
 echo "FORK-GUEST: cpu=${c:-none}"
 echo "FORK-GUEST: cpus-online=$(cat /sys/devices/system/cpu/online)"
 echo "FORK-GUEST: done"
+case " $(cat /proc/cmdline) " in
+*" fork.hold "*)
+    echo "FORK-GUEST: holding"
+    while :; do sleep 3600; done ;;
+esac
 poweroff -f
 INIT
 chmod 0755 "$root/init"

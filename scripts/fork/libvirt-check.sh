@@ -146,10 +146,11 @@ initrd=$(sed -n 's/^INITRD=//p' "$guest_env" 2> /dev/null)
 l1_env=$FORK_CACHE/l1/assets.env
 l1_initrd=$(sed -n 's/^L1_DEBIAN_INITRD=//p' "$l1_env" 2> /dev/null)
 
-# define NAME XML: the domain of docs' XML file, filled in
+# define NAME XML [KERNEL-ARG]: the domain of docs' XML file, filled in
 define() {
-    local name=$1 xml=$xml_dir/$2
+    local name=$1 xml=$xml_dir/$2 arg=${3:+ $3}
     sed -e "s|@NAME@|$name|g" -e "s|@EMULATOR@|$fork_qemu|g" \
+        -e "s|</cmdline>|$arg</cmdline>|" \
         -e "s|@KERNEL@|$kernel|g" -e "s|@INITRD@|$initrd|g" \
         -e "s|@L1_INITRD@|$l1_initrd|g" \
         -e "s|@CONSOLE_LOG@|$work/$name-console.log|g" "$xml" > "$work/$name.xml"
@@ -170,6 +171,25 @@ booted() {
     done
     grep -q '^FORK-GUEST: done' "$log" 2> /dev/null || return 1
     for _ in $(seq 100); do
+        shut_off "$1" && return 0
+        sleep 0.2
+    done
+    return 1
+}
+
+# held NAME: the guest of NAME booted, and waits (fork.hold)
+held() {
+    for _ in $(seq $((BOOT_TIMEOUT * 5))); do
+        grep -q '^FORK-GUEST: holding' "$work/$1-console.log" 2> /dev/null &&
+            return 0
+        sleep 0.2
+    done
+    return 1
+}
+
+# powered_off NAME: shut off within 60 s
+powered_off() {
+    for _ in $(seq 300); do
         shut_off "$1" && return 0
         sleep 0.2
     done
@@ -205,6 +225,29 @@ if [ -f "$kernel" ] && [ -f "$initrd" ]; then
         "cap-nested-papr (qemu:commandline) boots" 'cap-nested-papr=on'
     boot nested-both pseries-nested-both.xml \
         "both nested APIs boot" 'cap-nested-papr=on'
+
+    # virsh shutdown asks QEMU for a power-down, which pseries passes to
+    # the guest as an EPOW event: its kernel powers off in order.
+    if define down pseries-tcg.xml fork.hold > "$work/out" 2>&1 &&
+       "${virsh[@]}" start down >> "$work/out" 2>&1 && held down &&
+       "${virsh[@]}" shutdown down >> "$work/out" 2>&1 && powered_off down &&
+       grep -q 'Power off requested' "$work/down-console.log"; then
+        pass "virsh shutdown: the guest's kernel powers off (EPOW), shut off"
+    else
+        cat "$work/down-console.log" >> "$work/out" 2> /dev/null
+        fail "virsh shutdown: the guest's kernel powers off (EPOW), shut off"
+    fi
+    rm -f "$work/down-console.log"
+    if "${virsh[@]}" start down > "$work/out" 2>&1 && held down &&
+       "${virsh[@]}" destroy down >> "$work/out" 2>&1 && shut_off down &&
+       "${virsh[@]}" undefine down >> "$work/out" 2>&1 &&
+       ! "${virsh[@]}" list --all --name | grep -q -x down; then
+        pass "virsh destroy stops a running guest, undefine removes it"
+    else
+        fail "virsh destroy stops a running guest, undefine removes it"
+    fi
+    "${virsh[@]}" destroy down > /dev/null 2>&1 || true
+    "${virsh[@]}" undefine down > /dev/null 2>&1 || true
 
     # The fork's own errors reach the libvirt user
     define refused pseries-nested-refused.xml > "$work/out" 2>&1 || true
