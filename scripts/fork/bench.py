@@ -31,6 +31,7 @@ COMMON = ['-accel', 'tcg,thread=multi', '-nographic', '-vga', 'none',
 L2_CAPS = ('cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,'
            'cap-ccf-assist=off')
 TARGET = 1.02
+CLK_TCK = os.sysconf('SC_CLK_TCK')
 TIMEOUT = {'l1': 300, 'nested': 420}
 PERF_FREQ = 4999
 
@@ -102,10 +103,24 @@ def log(text):
 ESCAPE = re.compile(rb'\x1b\[[0-9;?]*[A-Za-z]')
 
 
+def process_cpu(pid):
+    """User + system CPU seconds of process pid so far (all its threads),
+    or None once it is gone."""
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            fields = f.read().rsplit(')', 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    # utime and stime: fields 14 and 15 of proc(5), 12 and 13 after comm
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
 def run_qemu(cmd, console_path, timeout):
     """Run cmd, its stdout and stderr stamped line by line (seconds since
-    the start) into console_path.  Returns (lines, exit status, seconds);
-    the status is None when it was killed at the timeout."""
+    the start, and the CPU seconds the process has used by then) into
+    console_path.  Returns (lines, exit status, seconds, CPU seconds);
+    the status is None when it was killed at the timeout.  lines are
+    (time, text, cpu)."""
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -113,6 +128,7 @@ def run_qemu(cmd, console_path, timeout):
     fd = proc.stdout.fileno()
     lines, pending, killed = [], b'', False
     deadline = start + timeout
+    cpu = 0.0
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
@@ -126,24 +142,29 @@ def run_qemu(cmd, console_path, timeout):
         if not data:
             break
         now = time.monotonic() - start
+        cpu = process_cpu(proc.pid) or cpu
         pending += data
         *done, pending = pending.split(b'\n')
         for line in done:
             line = ESCAPE.sub(b'', line).replace(b'\r', b'')
-            lines.append((now, line.decode('utf-8', 'replace')))
+            lines.append((now, line.decode('utf-8', 'replace'), cpu))
     if pending:
         lines.append((time.monotonic() - start,
-                      pending.decode('utf-8', 'replace')))
-    status = proc.wait()
+                      pending.decode('utf-8', 'replace'), cpu))
+    _, status, usage = os.wait4(proc.pid, 0)
+    status = os.waitstatus_to_exitcode(status)
+    proc.returncode = status
+    cpu_total = usage.ru_utime + usage.ru_stime
     seconds = time.monotonic() - start
     proc.stdout.close()
     with open(console_path, 'w', encoding='utf-8') as out:
         out.write('# %s\n' % ' '.join(cmd))
-        for t, line in lines:
-            out.write('%9.3f %s\n' % (t, line))
-        out.write('%9.3f # exit status %s\n'
-                  % (seconds, 'killed at the timeout' if killed else status))
-    return lines, None if killed else status, seconds
+        for t, line, c in lines:
+            out.write('%9.3f %8.2f %s\n' % (t, c, line))
+        out.write('%9.3f %8.2f # exit status %s\n'
+                  % (seconds, cpu_total,
+                     'killed at the timeout' if killed else status))
+    return lines, None if killed else status, seconds, cpu_total
 
 
 UPTIME_INIT = re.compile(r'\[\s*(\d+\.\d+)\] Run /init as init process')
@@ -155,7 +176,7 @@ def first(lines, pattern, after=0.0, index=0):
     """(time, match, index) of the first line from lines[index:] at or after
     time `after` matching pattern, or (None, None, index)."""
     for i in range(index, len(lines)):
-        t, line = lines[i]
+        t, line, _ = lines[i]
         if t < after:
             continue
         m = pattern.search(line)
@@ -164,15 +185,23 @@ def first(lines, pattern, after=0.0, index=0):
     return None, None, index
 
 
+def cpu_at(lines, t, i):
+    """The L0's CPU seconds at the line i found at time t (None: not found)"""
+    return lines[i][2] if t is not None else None
+
+
 def events_l1(lines):
     ev = {}
     t, _, i = first(lines, KERNEL_ENTRY)
     ev['kernel_entry'] = t
+    ev['cpu_kernel_entry'] = cpu_at(lines, t, i)
     t, m, i = first(lines, UPTIME_INIT, index=i)
     ev['init'] = t
+    ev['cpu_init'] = cpu_at(lines, t, i)
     ev['uptime_init'] = float(m.group(1)) if m else None
-    t, _, _ = first(lines, re.compile(r'FORK-GUEST: booted'), index=i)
+    t, _, j = first(lines, re.compile(r'FORK-GUEST: booted'), index=i)
     ev['marker'] = t
+    ev['cpu_marker'] = cpu_at(lines, t, j)
     _, m, _ = first(lines, re.compile(r'FORK-GUEST: cpu-version=(\S+)'))
     ev['cpu_version'] = m.group(1) if m else None
     return ev
@@ -189,16 +218,20 @@ def events_nested(lines):
     ev['l1_marker'] = t
     t, _, i = first(lines, re.compile(r'FORK-L1: qemu-args='), index=i)
     ev['l1_qemu'] = t
+    ev['cpu_l1_qemu'] = cpu_at(lines, t, i)
     if t is None:
         i = len(lines)
     # From here the L1 QEMU's output (the L2's console) comes along.
     t, _, j = first(lines, FIRST_PRINTK, index=i)
     ev['l2_kernel_entry'] = t
+    ev['cpu_l2_kernel_entry'] = cpu_at(lines, t, j)
     t, m, j = first(lines, UPTIME_INIT, index=j if t else i)
     ev['l2_init'] = t
+    ev['cpu_l2_init'] = cpu_at(lines, t, j)
     ev['l2_uptime_init'] = float(m.group(1)) if m else None
-    t, _, _ = first(lines, re.compile(r'FORK-GUEST: booted'), index=i)
+    t, _, k = first(lines, re.compile(r'FORK-GUEST: booted'), index=i)
     ev['l2_marker'] = t
+    ev['cpu_l2_marker'] = cpu_at(lines, t, k)
     _, m, _ = first(lines, re.compile(r'FORK-GUEST: cpu-version=(\S+)'),
                     index=i)
     ev['l2_cpu_version'] = m.group(1) if m else None
@@ -211,9 +244,11 @@ def diff(a, b):
     return None if a is None or b is None else b - a
 
 
-def measure(kind, lines, status, seconds):
-    """The figures of one run: its metric (the workload's time), its
-    phases, and whether it produced its marker."""
+def measure(kind, lines, status, seconds, cpu_total):
+    """The figures of one run: its metric (the workload's time), the L0's
+    CPU seconds over the same span (cpu) and over the kernel's boot
+    (kernel_cpu: entry to init; the L2's in a nested run), its phases, and
+    whether it produced its marker."""
     if kind == 'l1':
         ev = events_l1(lines)
         phases = {
@@ -222,6 +257,8 @@ def measure(kind, lines, status, seconds):
             'init': diff(ev['init'], ev['marker']),
         }
         metric = ev['marker']
+        cpu = ev['cpu_marker']
+        kernel_cpu = diff(ev['cpu_kernel_entry'], ev['cpu_init'])
         ok = ev['marker'] is not None
     else:
         ev = events_nested(lines)
@@ -233,11 +270,14 @@ def measure(kind, lines, status, seconds):
             'L2 init': diff(ev['l2_init'], ev['l2_marker']),
         }
         metric = diff(ev['l1_qemu'], ev['l2_marker'])
+        cpu = diff(ev['cpu_l1_qemu'], ev['cpu_l2_marker'])
+        kernel_cpu = diff(ev['cpu_l2_kernel_entry'], ev['cpu_l2_init'])
         ok = metric is not None
         if ev['l1_uptime_init'] and ev['l2_uptime_init']:
             ev['overhead_vs_l1'] = ev['l2_uptime_init'] / ev['l1_uptime_init']
-    return {'ok': ok, 'metric': metric, 'phases': phases, 'events': ev,
-            'exit_status': status, 'seconds': seconds}
+    return {'ok': ok, 'metric': metric, 'cpu': cpu, 'kernel_cpu': kernel_cpu,
+            'phases': phases, 'events': ev, 'exit_status': status,
+            'seconds': seconds, 'cpu_total': cpu_total}
 
 
 def sha256(path):
@@ -344,6 +384,24 @@ def count_hcalls(path):
     return counts
 
 
+def instructions_countable():
+    """Why the benchmark gives no instruction counts here, or None."""
+    if not shutil.which('perf'):
+        return 'perf is not installed (Debian: linux-perf)'
+    try:
+        r = subprocess.run(['perf', 'stat', '-x', ',', '-e', 'instructions:u',
+                            '--', 'true'], capture_output=True, text=True,
+                           timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return 'perf does not run: %s' % e
+    if r.returncode != 0 or '<not supported>' in r.stderr or \
+            '<not counted>' in r.stderr:
+        return ('not counted: perf stat cannot count instructions on this '
+                'machine (no hardware counters exposed to it)')
+    return ('countable with perf stat on this machine, which the '
+            'benchmark does not do yet')
+
+
 def perf_usable(workdir):
     if not shutil.which('perf'):
         return 'perf is not installed (Debian: linux-perf)'
@@ -407,6 +465,15 @@ def analyse(wl_list, results):
                  if a['ok'] and b['ok'] and b['metric']]
         entry['ratio'] = summary(pairs)
         entry['pairs'] = pairs
+        entry['cpu'] = {b: summary([r['cpu'] for r in runs[b] if r['ok']])
+                        for b in BUILDS}
+        entry['kernel_cpu'] = {
+            b: summary([r['kernel_cpu'] for r in runs[b] if r['ok']])
+            for b in BUILDS}
+        entry['cpu_ratio'] = summary(
+            [a['cpu'] / b['cpu']
+             for a, b in zip(runs['fork'], runs['baseline'])
+             if a['ok'] and b['ok'] and a['cpu'] and b['cpu']])
         if w['kind'] == 'nested':
             entry['overhead_vs_l1'] = {}
             entry['overhead_vs_direct'] = {}
@@ -431,6 +498,15 @@ def analyse(wl_list, results):
                         if r['ok'] and u and r['events']['l2_uptime_init']:
                             vs.append(r['events']['l2_uptime_init'] / u)
                 entry['overhead_vs_direct'][b] = summary(vs)
+                # The same on the L0's CPU seconds: the L2 kernel's boot
+                # (entry to init) against the direct boot's, round by round
+                vs = []
+                if direct:
+                    for r, d in zip(runs[b], direct[b]):
+                        if r['ok'] and d['ok'] and r['kernel_cpu'] and \
+                                d['kernel_cpu']:
+                            vs.append(r['kernel_cpu'] / d['kernel_cpu'])
+                entry.setdefault('kernel_cpu_vs_direct', {})[b] = summary(vs)
         report[name] = entry
     return report
 
@@ -465,6 +541,22 @@ def markdown(meta, wl_list, report, hcalls, builds_info, build_times):
             'reference' if w['name'] == 'l2-direct' else verdict(r['ratio'])))
     add('')
 
+    add('## L0 CPU time over the same spans')
+    add('')
+    add('CPU seconds (user + system, all threads) of the L0 process from '
+        'its start (L1 boots) or from the L1 QEMU\'s start (nested boots) '
+        'to the marker, read from /proc as the console line arrives; '
+        'ratios pair by pair.')
+    add('')
+    add('| workload | fork CPU s | baseline CPU s | fork/baseline |')
+    add('|---|---|---|---|')
+    for w in wl_list:
+        r = report[w['name']]
+        add('| %s | %s | %s | %s |' % (
+            w['name'], fmt_s(r['cpu']['fork']), fmt_s(r['cpu']['baseline']),
+            fmt_ratio(r['cpu_ratio'])))
+    add('')
+
     nested = [w for w in wl_list if w['kind'] == 'nested']
     if nested:
         add('## Nested boot: L1 QEMU start to the L2\'s init marker')
@@ -497,6 +589,27 @@ def markdown(meta, wl_list, report, hcalls, builds_info, build_times):
                     fmt_s(r['uptime'][b]['L2']),
                     fmt_ratio(r['overhead_vs_l1'][b]),
                     fmt_ratio(r['overhead_vs_direct'][b])))
+        add('')
+        add('## Nested overhead on the L0\'s CPU time')
+        add('')
+        add('CPU seconds (user + system, all threads) the L0 process used '
+            'while the L2 kernel booted (its first line to init), and the '
+            'same for the direct boot of the same guest (l2-direct, entry '
+            'to init) in the same round: less sensitive than wall time to '
+            'what else the machine runs.  Instructions: %s.' %
+            meta['instructions'])
+        add('')
+        add('| workload | build | L2 kernel CPU s | direct kernel CPU s | '
+            'L2/direct |')
+        add('|---|---|---|---|---|')
+        direct = report.get('l2-direct')
+        for w in nested:
+            r = report[w['name']]
+            for b in BUILDS:
+                add('| %s | %s | %s | %s | %s |' % (
+                    w['name'], b, fmt_s(r['kernel_cpu'][b]),
+                    fmt_s(direct['kernel_cpu'][b]) if direct else 'n/a',
+                    fmt_ratio(r['kernel_cpu_vs_direct'][b])))
         add('')
         add('## Nested hypercalls per L2 boot (one counting run each)')
         add('')
@@ -747,10 +860,10 @@ def main():
                                       'w' if phase == 'warm-up' else 'r',
                                       i + 1)
                 cmd = [qemu[b], '-L', firmware[b]] + w['args']
-                lines, status, secs = run_qemu(
+                lines, status, secs, cpu = run_qemu(
                     cmd, os.path.join(logs, tag + '.log'),
                     TIMEOUT[w['kind']])
-                m = measure(w['kind'], lines, status, secs)
+                m = measure(w['kind'], lines, status, secs, cpu)
                 m['log'] = os.path.join('logs', tag + '.log')
                 (warm if phase == 'warm-up' else results)[w['name']][b] \
                     .append(m)
@@ -793,9 +906,9 @@ def main():
                     cmd = ['perf', 'record', '-q', '-N', '-e', 'cpu-clock',
                            '-F', str(PERF_FREQ), '-o', perf_data, '--'] + cmd
                 tag = '%s-%s-count' % (w['name'], b)
-                lines, status, secs = run_qemu(
+                lines, status, secs, cpu = run_qemu(
                     cmd, os.path.join(logs, tag + '.log'), TIMEOUT['nested'])
-                m = measure('nested', lines, status, secs)
+                m = measure('nested', lines, status, secs, cpu)
                 h = {'ok': m['ok'], 'log': os.path.join('logs', tag + '.log'),
                      'seconds': secs}
                 if m['ok']:
@@ -842,6 +955,7 @@ def main():
         'cpus': os.cpu_count(), 'load_start': load_start,
         'load_end': '%.2f %.2f %.2f' % os.getloadavg(),
         'guest': args.guest, 'upstream': args.upstream,
+        'instructions': instructions_countable(),
         'seconds': round(time.monotonic() - began, 1),
     }
     text = markdown(meta, wl_list, report, hcalls, builds_info, build_times)
