@@ -60,20 +60,75 @@ while read -r f; do
     esac
 done < <(fork_files)
 
+# A build proves a commit of the series once: the same tree, the same fork
+# files its build read and the same build setup build the same.  Each
+# commit that builds leaves in $FORK_CACHE/series-builds/TREE the fork
+# files its build read (sources and headers from ninja's dependency log,
+# meson files and inputs from build.ninja); a later run where all of those
+# are unchanged does not build it again.
+stamps=$FORK_CACHE/series-builds
+setup_digest=$( { cat "$FORK_ROOT/scripts/fork/build.sh" \
+                    "$FORK_ROOT/scripts/fork/pins.sh"; gcc --version; } |
+               sha256sum | cut -d' ' -f1)
+# files_digest LIST: of the setup and the fork files named in LIST
+files_digest() {
+    { echo "$setup_digest"
+      while read -r f; do
+          echo "$f $(sha256sum < "$FORK_ROOT/$f" 2> /dev/null || echo gone)"
+      done < "$1"; } | sha256sum | cut -d' ' -f1
+}
+# record_build TREE: the fork files the series build just read
+record_build() {
+    local obj=$FORK_BUILD/series/obj
+    mkdir -p "$stamps"
+    { ninja -C "$obj" -t deps; cat "$obj/build.ninja"; } |
+        grep -o '\.\./src/[^ :$]*' | sed 's|^\.\./src/||' | sort -u |
+        comm -12 - <(fork_files | sort) > "$stamps/$1.files"
+    files_digest "$stamps/$1.files" > "$stamps/$1.digest"
+}
+built_before() {
+    [ -f "$stamps/$1.files" ] && [ -f "$stamps/$1.digest" ] &&
+        [ "$(files_digest "$stamps/$1.files")" = "$(cat "$stamps/$1.digest")" ]
+}
+
 if [ "$build" = 1 ]; then
     head=$(git_quiet -C "$src" rev-parse HEAD)
     for c in $(git_quiet -C "$src" rev-list --reverse upstream..HEAD); do
         subject=$(git_quiet -C "$src" log -1 --format=%s "$c")
+        tree=$(git_quiet -C "$src" rev-parse "$c^{tree}")
+        if built_before "$tree"; then
+            ok "builds on its own: $subject (built before: same tree, fork files and setup)"
+            continue
+        fi
         git_quiet -C "$src" checkout -q --detach "$c"
         msg "series: building '$subject'"
         if "$FORK_ROOT/scripts/fork/build.sh" series 2>&1 |
                 ninja_progress | sed 's/^/# /'; then
             ok "builds on its own: $subject"
+            record_build "$tree"
         else
             not_ok "builds on its own: $subject"
         fi
     done
     git_quiet -C "$src" checkout -q --detach "$head"
 fi
+
+# The queue's size against upstream: what every rebase has to carry
+upstream_lines() {
+    local added removed path a=0 r=0 files=0 new=0 new_lines=0
+    while read -r added removed path; do
+        [ "$added" != - ] || continue   # a binary file
+        if git_quiet -C "$src" cat-file -e "upstream:$path" 2> /dev/null; then
+            files=$((files + 1)) a=$((a + added)) r=$((r + removed))
+        else
+            new=$((new + 1)) new_lines=$((new_lines + added))
+        fi
+    done < <(git_quiet -C "$src" diff --numstat upstream "$head")
+    echo "# the queue on QEMU $UPSTREAM_VERSION: $(series_list | wc -l)" \
+        "patches change $files upstream files (+$a -$r lines) and add" \
+        "$new files ($new_lines lines)"
+}
+head=$(git_quiet -C "$src" rev-parse HEAD)
+upstream_lines
 echo "1..$n"
 [ "$failed" = 0 ]
