@@ -8,7 +8,7 @@ FORK := scripts/fork
 
 .PHONY: all build tree refresh-patches baseline cross run check check-unit \
 	check-qtest check-functional check-libvirt check-patches check-scripts check-bench \
-	check-fuzz install bench fuzz fuzz-replay fuzz-merge fuzz-coverage fuzz-seeds fuzz-record \
+	check-fuzz install bench bench-profile fuzz fuzz-replay fuzz-merge fuzz-coverage fuzz-seeds fuzz-record \
 	run-sanitized clean distclean help
 
 all: build
@@ -40,6 +40,10 @@ run: build cross
 # BUILD=1 adds cold builds of both, RUNS=N sets the counted runs.
 bench: build baseline cross
 	$(FORK)/bench.sh $(if $(BUILD),--build) $(if $(RUNS),--runs=$(RUNS))
+
+# Where the L0's CPU goes while an L2 boots (perf; docs/bench.md).
+bench-profile: build cross
+	$(FORK)/bench.sh --profile
 
 # The hypercall fuzzer on the sanitizer build (build/fuzz; docs/devel/testing/
 # fuzzing-spapr.rst): RUNS=N executions or TIME=S seconds per target
@@ -92,6 +96,7 @@ help:
 	@echo "make bench       time the fork against the baseline: boots, nested"
 	@echo "                 boots, hypercalls, sizes (build/bench; BUILD=1 adds"
 	@echo "                 cold builds, RUNS=N counted runs; docs/bench.md)"
+	@echo "make bench-profile  where the L0's CPU goes while an L2 boots (perf)"
 	@echo "make install PREFIX=DIR  binary and firmware into DIR/bin, DIR/share"
 	@echo "make tree        lay build/fork/src again (FORCE=1 drops its work)"
 	@echo "make refresh-patches  write patches/ from build/fork/src commits"

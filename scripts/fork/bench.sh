@@ -20,14 +20,17 @@
 #               minutes; removed afterwards), kept in
 #               build/bench/build-times.json for later runs
 #   --only      only these workloads (names as in bench.md)
+#   --profile   instead: where the L0's CPU goes while an L2 boots, on
+#               each nested API, the fork only (bench-profile.py, perf);
+#               results in build/bench/profile/profile.md
 # Needs the fork and the baseline built ('make', 'make baseline') and, for
 # the nested workloads, the fork cross-built ('make cross'); 'make bench'
 # does all of it.
 # shellcheck source=scripts/fork/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-usage="usage: bench.sh [--quick] [--runs=N] [--warmup=N] [--build] [--only=W,W...]"
-mode=full runs=5 warmup=1 build=0 only=''
+usage="usage: bench.sh [--quick] [--runs=N] [--warmup=N] [--build] [--only=W,W...] [--profile]"
+mode=full runs=5 warmup=1 build=0 only='' profile=0
 for arg; do
     case $arg in
     --quick) mode=quick ;;
@@ -35,6 +38,7 @@ for arg; do
     --warmup=*) warmup=${arg#*=} ;;
     --build) build=1 ;;
     --only=*) only=${arg#*=} ;;
+    --profile) profile=1 ;;
     -h | --help) sed -n '2,/^# shellcheck/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "$usage" ;;
     esac
@@ -51,7 +55,8 @@ mkdir -p "$out"
 fork=$FORK_BUILD/fork/obj/qemu-system-ppc64
 baseline=$FORK_BUILD/baseline/obj/qemu-system-ppc64
 [ -x "$fork" ] || die "no $fork: run 'make' first"
-[ -x "$baseline" ] || die "no $baseline: run 'make baseline' first"
+[ "$profile" = 1 ] || [ -x "$baseline" ] ||
+    die "no $baseline: run 'make baseline' first"
 
 # The chart's matplotlib (for Debian's python3) and perf for the L0's time
 # in the nested code: without them the tables and the JSON still come.
@@ -117,6 +122,14 @@ if [ -z "$L1_FORK_INITRD" ] || [ ! -f "$L1_FORK_INITRD" ]; then
     L1_FORK_INITRD=
 fi
 
+if [ "$profile" = 1 ]; then
+    [ -n "$L1_FORK_INITRD" ] || die "no L1 initramfs: run 'make cross' first"
+    command -v perf > /dev/null || die "perf is needed (Debian: linux-perf)"
+    msg "profile of the L0 during an L2 boot, results in $FORK_BUILD/bench/profile"
+    exec /usr/bin/python3 "$FORK_ROOT/scripts/fork/bench-profile.py" \
+        --out "$FORK_BUILD/bench/profile" --qemu "$fork" \
+        --kernel "$KERNEL" --l1-initrd "$L1_FORK_INITRD"
+fi
 msg "benchmark, $mode mode: $warmup warm-up and $runs counted run(s) per workload and build, results in $out"
 exec /usr/bin/python3 "$FORK_ROOT/scripts/fork/bench.py" --out "$out" \
     --inputs "$FORK_BUILD/bench/inputs" \
