@@ -39,7 +39,7 @@ reexport() {
     local tmp
     tmp=$(mktemp -d)
     export_series "$src" "$tmp"
-    diff -ru "$FORK_ROOT/patches" "$tmp"
+    diff -ru "$FORK_PATCHES" "$tmp"
     local rc=$?
     rm -rf "$tmp"
     return $rc
@@ -49,7 +49,7 @@ check "refreshing reproduces patches/ byte for byte" reexport
 checkpatch=$src/scripts/checkpatch.pl
 while read -r p; do
     check "checkpatch: patches/$p" \
-        perl "$checkpatch" --no-tree --terse "$FORK_ROOT/patches/$p"
+        perl "$checkpatch" --no-tree --terse "$FORK_PATCHES/$p"
 done < <(series_list)
 while read -r f; do
     case $f in
@@ -130,5 +130,28 @@ upstream_lines() {
 }
 head=$(git_quiet -C "$src" rev-parse HEAD)
 upstream_lines
+
+# subjects QUEUE: the subjects of a queue's patches
+subjects() {
+    local p
+    grep -v -e '^#' -e '^[[:space:]]*$' "$1/series" | while read -r p; do
+        sed -n 's/^Subject: \[PATCH\] //p' "$1/$p" | head -n 1
+    done | sort
+}
+# The other upstreams' queues: what this one has that they lack, and back
+for other in $UPSTREAMS; do
+    [ "$other" != "$FORK_UPSTREAM" ] || continue
+    queue=$FORK_ROOT/$(FORK_UPSTREAM=$other && . "$FORK_ROOT/scripts/fork/pins.sh" &&
+                       echo "$UPSTREAM_QUEUE")
+    [ -f "$queue/series" ] || { echo "# upstream $other has no queue yet"; continue; }
+    drift=$(comm -3 <(subjects "$FORK_PATCHES") <(subjects "$queue"))
+    if [ -z "$drift" ]; then
+        echo "# the queues of $FORK_UPSTREAM and $other hold the same patches"
+    else
+        echo "# the queues of $FORK_UPSTREAM and $other drift apart (left: only in $FORK_UPSTREAM's, indented: only in $other's):"
+        # shellcheck disable=SC2001
+        echo "$drift" | sed 's/^/#   /'
+    fi
+done
 echo "1..$n"
 [ "$failed" = 0 ]

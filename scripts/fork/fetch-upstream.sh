@@ -38,8 +38,13 @@ if [ -f "$cached" ]; then
     rm -f "$cached"
 fi
 
-apt_private upstream-src "$(dpkg --print-architecture)" \
-    "deb-src $UPSTREAM_SUITE main" "deb-src $UPSTREAM_SUITE-updates main" ||
+sources=()
+for suite in $UPSTREAM_SOURCES; do
+    sources+=("deb-src $suite main")
+done
+APT_ACCEPT_EXPIRED=$UPSTREAM_APT_EXPIRED \
+    apt_private "upstream-src-$FORK_UPSTREAM" "$(dpkg --print-architecture)" \
+    "${sources[@]}" ||
     die "cannot fetch upstream: get $UPSTREAM_TARBALL (sha256" \
         "$UPSTREAM_SHA256) elsewhere and run ./configure --upstream-tarball=PATH"
 msg "fetching upstream: Debian source package $UPSTREAM_PACKAGE $UPSTREAM_VERSION"

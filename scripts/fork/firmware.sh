@@ -10,13 +10,13 @@
 
 # package  version (empty: the suite's)  files, as globs in the package
 firmware_sources=(
-    "$FIRMWARE_PACKAGE|$UPSTREAM_VERSION|/usr/share/qemu/*"
+    "$FIRMWARE_PACKAGE|$FIRMWARE_VERSION|/usr/share/qemu/*"
     "seabios||/usr/share/seabios/vgabios*.bin"
     "ipxe-qemu||/usr/share/qemu/efi-*.rom /usr/share/qemu/pxe-*.rom"
 )
 
 # No epoch: the folder goes into colon-separated search paths.
-dir=$FORK_CACHE/firmware/${UPSTREAM_VERSION#*:}
+dir=$FORK_CACHE/firmware/${FIRMWARE_VERSION#*:}
 [ -f "$dir/manifest" ] && { echo "$dir"; exit 0; }
 
 apt_private firmware "$(dpkg --print-architecture)" \

@@ -8,7 +8,13 @@ FORK_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 . "$FORK_ROOT/scripts/fork/pins.sh"
 
 FORK_CACHE=${FORK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/qemu-power-fork}
-FORK_BUILD=${FORK_BUILD:-$FORK_ROOT/build}
+# The default upstream builds in build/, another in build/upstream-NAME/
+if [ "$FORK_UPSTREAM" = "$UPSTREAM_DEFAULT" ]; then
+    FORK_BUILD=${FORK_BUILD:-$FORK_ROOT/build}
+else
+    FORK_BUILD=${FORK_BUILD:-$FORK_ROOT/build/upstream-$FORK_UPSTREAM}
+fi
+FORK_PATCHES=$FORK_ROOT/$UPSTREAM_QUEUE
 
 msg() { printf '==> %s\n' "$*" >&2; }
 warn() { printf 'warning: %s\n' "$*" >&2; }

@@ -2,13 +2,44 @@
 # What the fork is built on and run with, pinned.  Change a pin here and
 # nowhere else; the scripts verify what they fetch against these values.
 
-# Upstream: the source package of QEMU that Debian 13 ships.
+# Upstream: a source package of QEMU from Debian.  The queue is kept on
+# each of UPSTREAMS; FORK_UPSTREAM (./configure --upstream=NAME, written
+# to config.mak) chooses one, by default the release Debian 13 ships.
+# Each has its own queue (UPSTREAM_QUEUE, a folder of the repository) and
+# its own build folder (lib.sh).  UPSTREAM_SOURCES are the apt lines its
+# source package comes from; UPSTREAM_APT_EXPIRED=1 where that suite's
+# Release file is past its Valid-Until on the mirror (sid's often is).
+UPSTREAMS='10.0 10.2'
+UPSTREAM_DEFAULT=10.0
+FORK_UPSTREAM=${FORK_UPSTREAM:-$UPSTREAM_DEFAULT}
 UPSTREAM_PACKAGE=qemu
-UPSTREAM_VERSION='1:10.0.13+ds-0+deb13u1'
-UPSTREAM_TARBALL='qemu_10.0.13+ds.orig.tar.xz'
-UPSTREAM_SHA256='6a0888e806c2ffc0c5f0733e974f9aea55491950d3c47c98669c8b236dde59ae'
-UPSTREAM_DIR='qemu-10.0.13'
-UPSTREAM_SUITE=trixie
+case $FORK_UPSTREAM in
+10.0)
+    UPSTREAM_VERSION='1:10.0.13+ds-0+deb13u1'
+    UPSTREAM_TARBALL='qemu_10.0.13+ds.orig.tar.xz'
+    UPSTREAM_SHA256='6a0888e806c2ffc0c5f0733e974f9aea55491950d3c47c98669c8b236dde59ae'
+    UPSTREAM_DIR='qemu-10.0.13'
+    UPSTREAM_SOURCES='trixie trixie-updates'
+    UPSTREAM_APT_EXPIRED=0
+    UPSTREAM_QUEUE=patches
+    FIRMWARE_VERSION=$UPSTREAM_VERSION ;;
+10.2)
+    # the newest Debian serves the sources of (sid; 11.1.x are listed but
+    # not served yet)
+    UPSTREAM_VERSION='1:10.2.2+ds-1'
+    UPSTREAM_TARBALL='qemu_10.2.2+ds.orig.tar.xz'
+    UPSTREAM_SHA256='be05230fe47a6937cd29f28f562932c8125f9c93c2a82c625198f7a4aa601dfb'
+    UPSTREAM_DIR='qemu-10.2.2'
+    UPSTREAM_SOURCES='sid'
+    UPSTREAM_APT_EXPIRED=1
+    UPSTREAM_QUEUE=patches-10.2
+    # sid's binaries have moved on to 11.1: Debian 13's firmware (SLOF
+    # and VOF have not changed in between)
+    FIRMWARE_VERSION='1:10.0.13+ds-0+deb13u1' ;;
+*)
+    echo "error: unknown upstream '$FORK_UPSTREAM' (one of: $UPSTREAMS)" >&2
+    exit 1 ;;
+esac
 
 # Debian 12 has no meson >= 1.5 nor pycotap: taken from bookworm-backports,
 # unpacked privately (arch-independent packages).
@@ -16,7 +47,8 @@ TOOLS_SUITE=bookworm-backports
 TOOLS_PACKAGES='meson python3-pycotap'
 MESON_MIN_VERSION=1.5.0
 
-# Firmware for pseries (slof.bin, vof.bin), from the same QEMU release.
+# Firmware for pseries (slof.bin, vof.bin), from the same QEMU release
+# (FIRMWARE_VERSION, above).
 FIRMWARE_PACKAGE=qemu-system-data
 FIRMWARE_SUITE=trixie
 

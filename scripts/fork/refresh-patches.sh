@@ -22,9 +22,9 @@ esac
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export_series "$src" "$tmp/new"
-rm -f "$FORK_ROOT"/patches/*.patch "$FORK_ROOT/patches/series"
-mkdir -p "$FORK_ROOT/patches"
-cp "$tmp"/new/* "$FORK_ROOT/patches/"
+rm -f "$FORK_PATCHES"/*.patch "$FORK_PATCHES/series"
+mkdir -p "$FORK_PATCHES"
+cp "$tmp"/new/* "$FORK_PATCHES/"
 record_laid "$src"
-msg "patches/: $(wc -l < "$FORK_ROOT/patches/series") patches written;" \
+msg "patches/: $(wc -l < "$FORK_PATCHES/series") patches written;" \
     "review with 'git -C $FORK_ROOT diff -- patches' and commit"

@@ -16,8 +16,8 @@ git_quiet() {
 }
 
 series_list() {
-    [ -f "$FORK_ROOT/patches/series" ] || return 0
-    grep -v -e '^#' -e '^[[:space:]]*$' "$FORK_ROOT/patches/series"
+    [ -f "$FORK_PATCHES/series" ] || return 0
+    grep -v -e '^#' -e '^[[:space:]]*$' "$FORK_PATCHES/series"
 }
 
 # export_series SRC DIR: the tree's commits as patch files in DIR, plus
@@ -58,7 +58,7 @@ tree_state() {
     export_series "$src" "$tmp"
     tree=$(series_digest "$tmp")
     rm -rf "$tmp"
-    repo=$(series_digest "$FORK_ROOT/patches")
+    repo=$(series_digest "$FORK_PATCHES")
     laid=$(cat "$src/.git/fork-series-digest" 2>/dev/null || echo none)
     if [ -n "$(git_quiet -C "$src" status --porcelain --untracked-files=no)" ]; then
         tree=edited

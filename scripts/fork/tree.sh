@@ -51,7 +51,7 @@ apply_series() {
     local p n=0
     git_quiet -C "$src" reset -q --hard upstream
     while read -r p; do
-        git_fixed -C "$src" am -q --keep-cr "$FORK_ROOT/patches/$p" ||
+        git_fixed -C "$src" am -q --keep-cr "$FORK_PATCHES/$p" ||
             { git_quiet -C "$src" am --abort || true
               die "patches/$p does not apply on $UPSTREAM_TARBALL"; }
         n=$((n + 1))
