@@ -29,6 +29,10 @@ fork|baseline|series|cross) ;;
 *) die "usage: tree.sh fork|baseline|series|cross [--upstream-tarball=PATH] [--force]" ;;
 esac
 src=$FORK_BUILD/$kind/src
+[ "$kind" = baseline ] || [ -f "$FORK_PATCHES/series" ] ||
+    die "upstream $FORK_UPSTREAM has no patch queue yet ($FORK_PATCHES):" \
+        "make one with scripts/fork/rebase.sh --to=$FORK_UPSTREAM" \
+        "(docs/devel/upstreams.rst)"
 
 unpack_upstream() {
     local tarball tmp
