@@ -255,7 +255,7 @@ void spapr_nested_compat_class_init(ObjectClass *oc)
         "With cap-nested-papr, check the L1 as PowerVM does: offer and "
         "accept only the compatibility modes the L1 runs in, and report "
         "which element of a guest state buffer is wrong (default: on for "
-        "the fork's machine type, pseries-fork-10.0; off for upstream's)");
+        "the fork's machine types, pseries-fork-*; off for upstream's)");
 }
 
 /* Sent only once the L1 has enabled modes, under strict checks */

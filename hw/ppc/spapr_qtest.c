@@ -33,7 +33,7 @@ static bool parse_u64(const char *word, uint64_t *value)
  * Malformed commands are answered with FAIL and change nothing: a qtest
  * that gets a command wrong must see why, not bring QEMU down.
  */
-bool spapr_qtest_hcall(CharBackend *chr, gchar **words)
+bool spapr_qtest_hcall(SpaprQtestChardev *chr, gchar **words)
 {
     const char *cpu_prefix = "cpu=";
     uint64_t cpu_index = 0, opcode, args[HCALL_MAX_ARGS] = { 0 };

@@ -112,3 +112,16 @@ done
 for f in "$firmware"/*; do
     [ "${f##*/}" = manifest ] || ln -sfn "$f" "$bundle/${f##*/}"
 done
+for alias in $FIRMWARE_ALIASES; do
+    if [ -e "$firmware/${alias#*:}" ]; then
+        ln -sfn "$firmware/${alias#*:}" "$bundle/${alias%%:*}"
+    fi
+done
+# 10.2 and later build their device trees (pegasos1, ...) into
+# pc-bios/dtb, where a QEMU run from its build folder does not look.
+if [ -d "$obj/pc-bios/dtb" ]; then
+    mkdir -p "$bundle/dtb"
+    for f in "$obj"/pc-bios/dtb/*.dtb; do
+        if [ -f "$f" ]; then ln -sfn "$f" "$bundle/dtb/${f##*/}"; fi
+    done
+fi

@@ -14,4 +14,10 @@ install -m 755 "$obj/qemu-system-ppc64" "$prefix/bin/qemu-system-ppc64"
 for f in "$obj"/qemu-bundle/usr/local/share/qemu/*; do
     [ -f "$f" ] && install -m 644 "$(readlink -f "$f")" "$prefix/share/qemu/${f##*/}"
 done
+# device trees, in dtb/ from 10.2 on
+for f in "$obj"/qemu-bundle/usr/local/share/qemu/dtb/*.dtb; do
+    [ -f "$f" ] || continue
+    mkdir -p "$prefix/share/qemu/dtb"
+    install -m 644 "$(readlink -f "$f")" "$prefix/share/qemu/dtb/${f##*/}"
+done
 msg "installed $prefix/bin/qemu-system-ppc64 and its firmware in $prefix/share/qemu"

@@ -22,7 +22,8 @@ case $FORK_UPSTREAM in
     UPSTREAM_SOURCES='trixie trixie-updates'
     UPSTREAM_APT_EXPIRED=0
     UPSTREAM_QUEUE=patches
-    FIRMWARE_VERSION=$UPSTREAM_VERSION ;;
+    FIRMWARE_VERSION=$UPSTREAM_VERSION
+    FIRMWARE_ALIASES='' ;;
 10.2)
     # the newest Debian serves the sources of (sid; 11.1.x are listed but
     # not served yet)
@@ -35,7 +36,11 @@ case $FORK_UPSTREAM in
     UPSTREAM_QUEUE=patches-10.2
     # sid's binaries have moved on to 11.1: Debian 13's firmware (SLOF
     # and VOF have not changed in between)
-    FIRMWARE_VERSION='1:10.0.13+ds-0+deb13u1' ;;
+    FIRMWARE_VERSION='1:10.0.13+ds-0+deb13u1'
+    # NAME:FILE, firmware this upstream asks for by NAME that Debian 13
+    # ships as FILE: 10.2's sam460ex boots that u-boot as well (its
+    # boot-serial qtest passes)
+    FIRMWARE_ALIASES='u-boot-sam460.bin:u-boot-sam460-20100605.bin' ;;
 *)
     echo "error: unknown upstream '$FORK_UPSTREAM' (one of: $UPSTREAMS)" >&2
     exit 1 ;;

@@ -78,14 +78,30 @@ tree_state() {
 # repository except its tooling, which has no place in QEMU's tree.
 fork_files() {
     git -C "$FORK_ROOT" ls-files --cached --others --exclude-standard |
-        grep -v -E '^(\.ci/|scripts/fork/|patches/|build/|[^/]+$)' |
+        grep -v -E '^(\.ci/|scripts/fork/|patches(-[^/]+)?/|build/|[^/]+$)' |
         while read -r f; do [ -e "$FORK_ROOT/$f" ] && echo "$f"; done
+}
+
+# fork_file_place SRC F: where fork file F goes in the tree SRC.  The
+# repository keeps functional tests as QEMU 10.0 does
+# (tests/functional/test_ppc64_NAME.py); an upstream with a folder per
+# target (10.1 and later) has them as tests/functional/ppc64/test_NAME.py.
+fork_file_place() {
+    local src=$1 f=$2
+    case $f in
+    tests/functional/test_ppc64_*.py)
+        if [ -f "$src/tests/functional/ppc64/meson.build" ]; then
+            echo "tests/functional/ppc64/test_${f#tests/functional/test_ppc64_}"
+            return
+        fi ;;
+    esac
+    echo "$f"
 }
 
 # link_fork_files SRC: one symlink per fork file, kept out of the tree's
 # git so that format-patch never exports them.
 link_fork_files() {
-    local src=$1 f n=0 exclude=$1/.git/info/exclude
+    local src=$1 f place n=0 exclude=$1/.git/info/exclude
     find "$src" -path "$src/.git" -prune -o -type l \
         -lname "$FORK_ROOT/*" -print | while read -r f; do
         [ -e "$f" ] || rm -f "$f"
@@ -93,13 +109,14 @@ link_fork_files() {
     mkdir -p "$src/.git/info"
     echo '# the fork'"'"'s own files, linked in by tree.sh' > "$exclude.tmp"
     while read -r f; do
-        if [ -e "$src/$f" ] && [ ! -L "$src/$f" ]; then
-            die "$f exists upstream: change it through patches/, not as" \
+        place=$(fork_file_place "$src" "$f")
+        if [ -e "$src/$place" ] && [ ! -L "$src/$place" ]; then
+            die "$place exists upstream: change it through patches/, not as" \
                 "a file of the fork"
         fi
-        mkdir -p "$(dirname "$src/$f")"
-        ln -sfn "$FORK_ROOT/$f" "$src/$f"
-        echo "/$f" >> "$exclude.tmp"
+        mkdir -p "$(dirname "$src/$place")"
+        ln -sfn "$FORK_ROOT/$f" "$src/$place"
+        echo "/$place" >> "$exclude.tmp"
         n=$((n + 1))
     done < <(fork_files)
     mv "$exclude.tmp" "$exclude"

@@ -4,7 +4,7 @@
 # that PowerVM shows and the fork's fix, with real Linux and real QEMU at
 # each of the three levels (see nested_guest.py).
 #
-# The L0 is the QEMU under test: -M pseries (pseries-fork-10.0, so
+# The L0 is the QEMU under test: -M pseries (pseries-fork-*, so
 # nested-papr-strict is on) with a Power11 CPU.  The L1 runs Debian 13's
 # kernel (6.12), whose kvm-hv uses the PAPR nested API v2 when the L0
 # offers it (cap-nested-papr) and enables only the Power9 and Power10

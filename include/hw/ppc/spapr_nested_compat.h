@@ -14,7 +14,7 @@ typedef struct SpaprMachineState SpaprMachineState;
 
 /*
  * Whether the L0 checks the L1 as PowerVM does ("nested-papr-strict"):
- * by default for the fork's machine type only, pseries-fork-10.0.
+ * by default for the fork's machine types only, pseries-fork-*.
  */
 bool spapr_nested_papr_strict(SpaprMachineState *spapr);
 

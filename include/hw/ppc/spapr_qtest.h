@@ -9,11 +9,19 @@
 
 #include "chardev/char-fe.h"
 
+/* QEMU 10.2 renamed a chardev's front end from CharBackend to CharFrontend */
+#if QEMU_VERSION_MAJOR > 10 || \
+    (QEMU_VERSION_MAJOR == 10 && QEMU_VERSION_MINOR >= 2)
+typedef CharFrontend SpaprQtestChardev;
+#else
+typedef CharBackend SpaprQtestChardev;
+#endif
+
 /*
  * Handles "hcall [cpu=N] OPCODE [ARG...]": returns false when @words is
  * not that command, so that other handlers may take it.
  */
-bool spapr_qtest_hcall(CharBackend *chr, gchar **words);
+bool spapr_qtest_hcall(SpaprQtestChardev *chr, gchar **words);
 
 /*
  * For in-process qtests (the hypercall fuzzer), which cannot include the
