@@ -7,7 +7,7 @@ FORK := scripts/fork
 -include config.mak
 
 .PHONY: all build tree refresh-patches baseline cross run check check-unit \
-	check-qtest check-functional check-libvirt check-patches check-scripts check-bench \
+	check-qtest check-functional check-libvirt check-patches check-scripts check-bench check-upstreams \
 	check-fuzz install bench bench-profile fuzz fuzz-replay fuzz-merge fuzz-coverage fuzz-seeds fuzz-record \
 	run-sanitized clean distclean help
 
@@ -67,7 +67,7 @@ run-sanitized: config.mak cross
 check: config.mak
 	$(FORK)/check.sh
 
-check-unit check-qtest check-functional check-libvirt check-patches check-scripts check-bench \
+check-unit check-qtest check-functional check-libvirt check-patches check-scripts check-bench check-upstreams \
 check-fuzz: config.mak
 	$(FORK)/check.sh $(@:check-%=%)
 
@@ -86,7 +86,7 @@ help:
 	@echo "                 and nested KVM under TCG (the fork's main job)"
 	@echo "make check       every suite; or check-scripts, check-patches,"
 	@echo "                 check-unit, check-qtest, check-functional, check-fuzz,"
-	@echo "                 check-libvirt, check-bench"
+	@echo "                 check-libvirt, check-bench, check-upstreams"
 	@echo "make fuzz        the hypercall fuzzer, ASan + UBSan (build/fuzz;"
 	@echo "                 RUNS=N or TIME=S per target, TARGET=T); fuzz-replay,"
 	@echo "                 fuzz-merge, fuzz-coverage, fuzz-seeds, fuzz-record"

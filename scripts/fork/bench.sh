@@ -112,9 +112,9 @@ if [ -f "$cross" ]; then
         warn "cannot prepare the L1 initramfs from $cross (above)"
 fi
 L1_FORK_INITRD=
-if [ -f "$FORK_CACHE/l1/assets.env" ]; then
+if [ -f "$FORK_L1/assets.env" ]; then
     # shellcheck source=/dev/null
-    . "$FORK_CACHE/l1/assets.env"
+    . "$FORK_L1/assets.env"
 fi
 if [ -z "$L1_FORK_INITRD" ] || [ ! -f "$L1_FORK_INITRD" ]; then
     warn "no L1 initramfs with the fork's QEMU: the nested workloads fail;" \

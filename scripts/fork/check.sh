@@ -2,12 +2,12 @@
 # Run the fork's test suites and end with one line
 # "N passed, N failed, N skipped" summing them all.
 # Usage: check.sh [scripts] [patches] [unit] [qtest] [functional] [fuzz]
-#                 [libvirt] [bench]
+#                 [libvirt] [bench] [upstreams]
 # (all of them by default, in that order).
 . "$(dirname "$0")/lib.sh"
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(scripts patches unit qtest functional fuzz libvirt bench)
+[ ${#suites[@]} -gt 0 ] || suites=(scripts patches unit qtest functional fuzz libvirt bench upstreams)
 obj=$FORK_BUILD/fork/obj
 logs=$FORK_BUILD/check
 mkdir -p "$logs"
@@ -133,6 +133,24 @@ fork_binary() {
         die "the build for the $1 suite failed"
 }
 
+# other_upstream NAME: the patches (without the build of every patch),
+# unit and qtest suites on upstream NAME, in its own build folder; its
+# closing line added to the totals.
+other_upstream() {
+    local name=$1 log=$logs/upstream-$1.log p f s
+    msg "suite upstreams: $name (log: $log)"
+    env -u FORK_L1 -u FORK_BUILD FORK_UPSTREAM="$name" FORK_SERIES_BUILD=0 \
+        "$FORK_ROOT/scripts/fork/check.sh" patches unit qtest < /dev/null 2>&1 |
+        tee "$log" || true
+    if read -r p f s < <(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' \
+                         "$log" | tail -n 1) && [ -n "$p" ]; then
+        passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+    else
+        failed=$((failed + 1))
+        echo "    (upstream $name: no closing line; see $log)"
+    fi
+}
+
 meson_suite() {
     local name=$1
     "$FORK_ROOT/scripts/fork/build.sh" fork 2>&1 | tee "$logs/$name-build.log" |
@@ -147,7 +165,13 @@ for suite in "${suites[@]}"; do
         run_suite scripts "$logs/scripts.log" "$FORK_ROOT/tests/fork/scripts-test.sh"
         count_tap "$logs/scripts.log" ;;
     patches)
-        run_suite patches "$logs/patches.log" "$FORK_ROOT/scripts/fork/check-patches.sh"
+        # FORK_SERIES_BUILD=0: not every patch built (another upstream's)
+        if [ "${FORK_SERIES_BUILD:-1}" = 0 ]; then
+            run_suite patches "$logs/patches.log" \
+                "$FORK_ROOT/scripts/fork/check-patches.sh" --no-build
+        else
+            run_suite patches "$logs/patches.log" "$FORK_ROOT/scripts/fork/check-patches.sh"
+        fi
         count_tap "$logs/patches.log" ;;
     unit)
         "$FORK_ROOT/scripts/fork/tree.sh" fork ${UPSTREAM_TARBALL_ARG:+"$UPSTREAM_TARBALL_ARG"}
@@ -189,7 +213,12 @@ for suite in "${suites[@]}"; do
         prepare "nested L1" nested_assets
         run_suite bench "$logs/bench.log" "$FORK_ROOT/scripts/fork/bench.sh" --quick
         count_tap "$logs/bench.log" ;;
-    *) die "check.sh: unknown suite '$suite' (scripts, patches, unit, qtest, functional, fuzz, libvirt, bench)" ;;
+    upstreams)
+        # The upstreams other than the one chosen (docs/devel/upstreams.rst)
+        for name in $UPSTREAMS; do
+            [ "$name" = "$FORK_UPSTREAM" ] || other_upstream "$name"
+        done ;;
+    *) die "check.sh: unknown suite '$suite' (scripts, patches, unit, qtest, functional, fuzz, libvirt, bench, upstreams)" ;;
     esac
 done
 

@@ -31,7 +31,7 @@ cc -O2 -Wall -Wextra -Wno-unused-parameter -Werror -shared -fPIC \
 . "$FORK_CACHE/guest/assets.env"
 nested_l1_assets || die "cannot prepare the nested scenario's L1"
 # shellcheck source=/dev/null
-. "$FORK_CACHE/l1/assets.env"
+. "$FORK_L1/assets.env"
 
 # record NAME MACHINE CPU: one nested boot under the plugin; the L2 must
 # have booted (its marker on the console) for the record to count.

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Prepare the L1 of the nested scenario in $FORK_CACHE/l1: an initramfs
+# Prepare the L1 of the nested scenario in $FORK_L1 ($FORK_CACHE/l1, or
+# l1-upstream-NAME for an upstream other than the default): an initramfs
 # for a pseries guest (the boot tests' kernel) that loads kvm-hv and runs
 # a ppc64le qemu-system-ppc64 with KVM, whose L2 is the boot tests' guest.
-# Writes the paths to $FORK_CACHE/l1/assets.env and prints them.
+# Writes the paths to $FORK_L1/assets.env and prints them.
 #
 #   l1-assets.sh [debian]
 #       Debian's own qemu-system-ppc64 (pins.sh: L1_DEBIAN_*), the reference:
@@ -72,7 +73,7 @@ readelf=$(command -v powerpc64le-linux-gnu-readelf || command -v readelf) ||
     die "readelf is missing: apt-get install binutils"
 
 umask 022
-dir=$FORK_CACHE/l1
+dir=$FORK_L1
 debs=$dir/debs
 manifest=$dir/manifest
 mkdir -p "$debs"

@@ -15,6 +15,13 @@ else
     FORK_BUILD=${FORK_BUILD:-$FORK_ROOT/build/upstream-$FORK_UPSTREAM}
 fi
 FORK_PATCHES=$FORK_ROOT/$UPSTREAM_QUEUE
+# The nested scenario's L1s hold the fork cross-built from that upstream
+if [ "$FORK_UPSTREAM" = "$UPSTREAM_DEFAULT" ]; then
+    FORK_L1=${FORK_L1:-$FORK_CACHE/l1}
+else
+    FORK_L1=${FORK_L1:-$FORK_CACHE/l1-upstream-$FORK_UPSTREAM}
+fi
+export FORK_L1
 
 msg() { printf '==> %s\n' "$*" >&2; }
 warn() { printf 'warning: %s\n' "$*" >&2; }

@@ -143,7 +143,7 @@ fi
 guest_env=$FORK_CACHE/guest/assets.env
 kernel=$(sed -n 's/^KERNEL=//p' "$guest_env" 2> /dev/null)
 initrd=$(sed -n 's/^INITRD=//p' "$guest_env" 2> /dev/null)
-l1_env=$FORK_CACHE/l1/assets.env
+l1_env=$FORK_L1/assets.env
 l1_initrd=$(sed -n 's/^L1_DEBIAN_INITRD=//p' "$l1_env" 2> /dev/null)
 
 # define NAME XML [KERNEL-ARG]: the domain of docs' XML file, filled in

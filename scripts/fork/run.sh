@@ -102,7 +102,7 @@ echo
 msg "preparing the L1: Debian's $L1_DEBIAN_QEMU_PACKAGE and the fork's cross build, each in an initramfs"
 nested_l1_assets || die "cannot prepare the nested scenario's L1 (above)"
 # shellcheck source=/dev/null
-. "$FORK_CACHE/l1/assets.env"
+. "$FORK_L1/assets.env"
 
 nested_run=1
 # shellcheck disable=SC2054 # the commas are QEMU's
@@ -176,7 +176,7 @@ if ! nested_new_l1_assets > "$out/linux73-assets.log" 2>&1; then
     warn "cannot prepare the L1 with Linux 7.3 (see $out/linux73-assets.log)"
 fi
 # shellcheck source=/dev/null
-. "$FORK_CACHE/l1/assets.env"
+. "$FORK_L1/assets.env"
 
 {
     nested nested-debian \

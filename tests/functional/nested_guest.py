@@ -70,7 +70,9 @@ def load_l1_assets(test, variant, l1_suite=None):
     the cache lacks them or, for 'fork', when the cross build changed
     since its initramfs was made."""
     guest = dict(load_assets(test))
-    path = os.path.join(fork_cache(), 'l1', 'assets.env')
+    path = os.path.join(os.environ.get('FORK_L1',
+                                       os.path.join(fork_cache(), 'l1')),
+                        'assets.env')
     option = f'--l1-kernel={l1_suite} ' if l1_suite else ''
     hint = (f'run scripts/fork/l1-assets.sh {option}debian, and for the '
             'fork\'s L1 QEMU scripts/fork/cross.sh then '
