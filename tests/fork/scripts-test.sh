@@ -51,6 +51,28 @@ expect_failure "configure: --upstream-tarball with the wrong checksum" \
 expect_failure "configure: unknown option" "unknown option '--frobnicate'" \
     "$copy/configure" --frobnicate
 
+expect_failure "configure: an upstream that is not pinned" \
+    "unknown upstream '9.9'" "$copy/configure" --upstream=9.9
+[ ! -f "$copy/config.mak" ] && pass "  ... and no config.mak is left" ||
+    fail "  ... and no config.mak is left"
+
+# The fork's functional tests go where the upstream keeps ppc64's.
+mkdir -p "$tmp/flat/tests/functional" "$tmp/per-target/tests/functional/ppc64"
+touch "$tmp/per-target/tests/functional/ppc64/meson.build"
+placed=$(
+    # shellcheck source=scripts/fork/tree-lib.sh
+    . "$copy/scripts/fork/tree-lib.sh"
+    f=tests/functional/test_ppc64_pseries_nested.py
+    echo "$(fork_file_place "$tmp/flat" "$f")" \
+         "$(fork_file_place "$tmp/per-target" "$f")" \
+         "$(fork_file_place "$tmp/per-target" tests/functional/nested_guest.py)")
+if [ "$placed" = "tests/functional/test_ppc64_pseries_nested.py tests/functional/ppc64/test_pseries_nested.py tests/functional/nested_guest.py" ]; then
+    pass "tree: functional tests linked where the upstream keeps ppc64's"
+else
+    echo "$placed" > "$tmp/out"
+    fail "tree: functional tests linked where the upstream keeps ppc64's"
+fi
+
 mkdir -p "$tmp/cache1"
 expect_failure "fetch: no network and nothing cached" \
     'run ./configure --upstream-tarball=PATH' \
