@@ -23,7 +23,8 @@ case $FORK_UPSTREAM in
     UPSTREAM_APT_EXPIRED=0
     UPSTREAM_QUEUE=patches
     FIRMWARE_VERSION=$UPSTREAM_VERSION
-    FIRMWARE_ALIASES='' ;;
+    FIRMWARE_ALIASES=''
+    L1_DEBIAN_QEMU_VERSION=$UPSTREAM_VERSION ;;
 10.2)
     # the newest Debian serves the sources of (sid; 11.1.x are listed but
     # not served yet)
@@ -40,7 +41,9 @@ case $FORK_UPSTREAM in
     # NAME:FILE, firmware this upstream asks for by NAME that Debian 13
     # ships as FILE: 10.2's sam460ex boots that u-boot as well (its
     # boot-serial qtest passes)
-    FIRMWARE_ALIASES='u-boot-sam460.bin:u-boot-sam460-20100605.bin' ;;
+    FIRMWARE_ALIASES='u-boot-sam460.bin:u-boot-sam460-20100605.bin'
+    # Debian 13 has no 10.2 for ppc64el: the reference L1 stays its 10.0
+    L1_DEBIAN_QEMU_VERSION='1:10.0.13+ds-0+deb13u1' ;;
 *)
     echo "error: unknown upstream '$FORK_UPSTREAM' (one of: $UPSTREAMS)" >&2
     exit 1 ;;
@@ -101,7 +104,8 @@ CROSS_DEV_PACKAGES='libglib2.0-dev libpixman-1-dev libfdt-dev libcapstone-dev zl
 # L1 of the nested scenario (l1-assets.sh): a pseries guest that runs a
 # qemu-system-ppc64 with KVM for its own L2 guest.  Debian's build of that
 # QEMU is the reference the fork is compared with, so it is the release
-# the fork is built on (empty: the suite's newest).  The library packages
+# the fork is built on where Debian 13 has it (L1_DEBIAN_QEMU_VERSION,
+# set per upstream above; empty: the suite's newest).  The library packages
 # hold its shared-library closure (NEEDED, recursively, with ld64.so.2
 # from libc6); l1-assets.sh fails when a library is missing from them.
 # libgcc-s1 is not NEEDED: glibc loads it on pthread_exit/pthread_cancel,
@@ -111,7 +115,6 @@ CROSS_DEV_PACKAGES='libglib2.0-dev libpixman-1-dev libfdt-dev libcapstone-dev zl
 # all) and the cross build's sysroot.
 L1_DEBIAN_LIBC_FALLBACK=libc6-ppc64el-cross
 L1_DEBIAN_QEMU_PACKAGE=qemu-system-ppc
-L1_DEBIAN_QEMU_VERSION=$UPSTREAM_VERSION
 L1_DEBIAN_LIBRARY_PACKAGES='libaio1t64 libatomic1 libblkid1 libbpf1 libc6
     libcap2 libcapstone5 libelf1t64 libfdt1 libffi8 libfuse3-4 libgcc-s1
     libglib2.0-0t64 libgmp10 libgnutls30t64 libhogweed6t64 libibverbs1

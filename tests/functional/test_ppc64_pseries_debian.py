@@ -9,7 +9,7 @@
 import os
 
 from qemu_test import QemuSystemTest
-from debian_guest import load_assets, read_markers
+from debian_guest import load_assets, main, read_markers
 
 
 class PseriesDebianBoot(QemuSystemTest):
@@ -51,4 +51,4 @@ class PseriesDebianBoot(QemuSystemTest):
 
 
 if __name__ == '__main__':
-    QemuSystemTest.main()
+    main()

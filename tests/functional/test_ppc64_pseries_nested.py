@@ -20,6 +20,7 @@
 import os
 
 from qemu_test import QemuSystemTest
+from debian_guest import main
 from nested_guest import (boot_nested, load_l1_assets, NestedAssertions,
                           CAPS_P9, CAPS_P10, CAPS_P11, V1_FALLBACK)
 
@@ -202,4 +203,4 @@ class PseriesNested(NestedAssertions, QemuSystemTest):
 
 
 if __name__ == '__main__':
-    QemuSystemTest.main()
+    main()

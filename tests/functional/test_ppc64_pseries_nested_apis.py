@@ -15,6 +15,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 
 from qemu_test import QemuSystemTest
+from debian_guest import main
 from nested_guest import (boot_nested, load_l1_assets, API_V1, API_V2,
                           CAPS_P9, CAPS_P10, V1_FALLBACK)
 
@@ -79,4 +80,4 @@ class PseriesNestedApis(QemuSystemTest):
 
 
 if __name__ == '__main__':
-    QemuSystemTest.main()
+    main()

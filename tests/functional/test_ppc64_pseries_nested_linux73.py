@@ -19,6 +19,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 
 from qemu_test import QemuSystemTest
+from debian_guest import main
 from nested_guest import (boot_nested, load_l1_assets, NestedAssertions,
                           CAPS_P9, CAPS_P10, CAPS_P11, SET_STATE_ERROR,
                           V1_FALLBACK)
@@ -151,4 +152,4 @@ class PseriesNestedLinux73(NestedAssertions, QemuSystemTest):
 
 
 if __name__ == '__main__':
-    QemuSystemTest.main()
+    main()
