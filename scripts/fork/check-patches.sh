@@ -28,7 +28,7 @@ check() {
 mkdir -p "$FORK_BUILD/series"
 tarball_arg=()
 [ -n "${UPSTREAM_TARBALL_ARG:-}" ] && tarball_arg=("$UPSTREAM_TARBALL_ARG")
-check "patches/ applies on $UPSTREAM_TARBALL" \
+check "$UPSTREAM_QUEUE/ applies on $UPSTREAM_TARBALL" \
     "$FORK_ROOT/scripts/fork/tree.sh" series --force "${tarball_arg[@]}"
 if [ "$failed" != 0 ]; then
     echo "1..$n"
@@ -44,11 +44,11 @@ reexport() {
     rm -rf "$tmp"
     return $rc
 }
-check "refreshing reproduces patches/ byte for byte" reexport
+check "refreshing reproduces $UPSTREAM_QUEUE/ byte for byte" reexport
 
 checkpatch=$src/scripts/checkpatch.pl
 while read -r p; do
-    check "checkpatch: patches/$p" \
+    check "checkpatch: $UPSTREAM_QUEUE/$p" \
         perl "$checkpatch" --no-tree --terse "$FORK_PATCHES/$p"
 done < <(series_list)
 while read -r f; do
