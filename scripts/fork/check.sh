@@ -12,9 +12,15 @@ obj=$FORK_BUILD/fork/obj
 logs=$FORK_BUILD/check
 mkdir -p "$logs"
 passed=0 failed=0 skipped=0
-# [config.mak] carries the tarball option of ./configure to the scripts.
+# [config.mak] carries the tarball option of ./configure to the scripts,
+# for the upstream it was configured for (not the others of check-upstreams).
 if [ -f "$FORK_ROOT/config.mak" ]; then
-    UPSTREAM_TARBALL_ARG=$(sed -n 's/^UPSTREAM_TARBALL_ARG := //p' "$FORK_ROOT/config.mak")
+    configured=$(sed -n 's/^FORK_UPSTREAM := //p' "$FORK_ROOT/config.mak")
+    if [ "${configured:-$UPSTREAM_DEFAULT}" = "$FORK_UPSTREAM" ]; then
+        UPSTREAM_TARBALL_ARG=$(sed -n 's/^UPSTREAM_TARBALL_ARG := //p' "$FORK_ROOT/config.mak")
+    else
+        UPSTREAM_TARBALL_ARG=
+    fi
     export UPSTREAM_TARBALL_ARG
 fi
 
