@@ -24,21 +24,9 @@
 #include "libqtest.h"
 #include "spapr-nested-util.h"
 
-/* Far enough not to end the L2's run first, near enough for a 56-bit HDEC */
-#define HDEC_EXPIRY (1ULL << 54)
-
 #define HDSI_VECTOR 0xe00
 #define DSISR_ATOMIC_RC 0x00040000
 
-/* Radix tree entries */
-#define R_PTE_VALID 0x8000000000000000ULL
-#define R_PTE_LEAF 0x4000000000000000ULL
-#define R_PTE_EAA_RWX 0x7ULL
-#define PATE0_HR 0x8000000000000000ULL
-/* a 52-bit tree (RTS = 52 - 31, split in two fields) with a 2^13 root */
-#define PATE0_RTS52 ((2ULL << 61) | (5ULL << 5))
-#define ROOT_NLS 13
-#define DIR_NLS 9
 
 #define L2_PAGEDIR 0x2010000
 #define L2_PROCTBL 0x2100000
@@ -57,33 +45,6 @@
 #define NESTED_PAPR "-accel tcg -S -M pseries,cap-nested-papr=on -cpu power10"
 #define NESTED_HV "-accel tcg -S -M pseries,cap-nested-hv=on -cpu power10"
 
-/* How long a vCPU may take to come back, and QEMU to end */
-#define PATIENCE_US (10 * G_USEC_PER_SEC)
-#define POLL_US (20 * 1000)
-
-/* Big-endian instructions, as the L1 runs after reset */
-#define INSN_LI(rt, si) (0x38000000 | (rt) << 21 | ((si) & 0xffff))
-#define INSN_LIS(rt, si) (0x3c000000 | (rt) << 21 | ((si) & 0xffff))
-#define INSN_ORI(ra, rs, ui) (0x60000000 | (rs) << 21 | (ra) << 16 | (ui))
-#define INSN_ORIS(ra, rs, ui) (0x64000000 | (rs) << 21 | (ra) << 16 | (ui))
-#define INSN_ADDI(rt, ra, si) (0x38000000 | (rt) << 21 | (ra) << 16 | \
-                               ((si) & 0xffff))
-#define INSN_SLDI32(ra, rs) (0x780007c6 | (rs) << 21 | (ra) << 16)
-#define INSN_LD(rt, ra) (0xe8000000 | (rt) << 21 | (ra) << 16)
-#define INSN_STD(rs, ra) (0xf8000000 | (rs) << 21 | (ra) << 16)
-#define INSN_CMPLDI(ra, ui) (0x28200000 | (ra) << 16 | (ui))
-#define INSN_BNE(offset) (0x40820000 | ((offset) & 0xfffc))
-#define INSN_MTCTR(rs) (0x7c0903a6 | (rs) << 21)
-#define INSN_BCTRL 0x4e800421
-#define INSN_BDNZ(offset) (0x42000000 | ((offset) & 0xfffc))
-#define INSN_BLR 0x4e800020
-#define INSN_SC1 0x44000022
-#define INSN_B(offset) (0x48000000 | ((offset) & 0x03fffffc))
-
-/* Referenced and changed: no R/C update to make */
-#define R_PTE_RC 0x180ULL
-/* An L2 in real mode, 64-bit, big-endian, as the L1's code here */
-#define L2_MSR_REAL (MSR_SF | MSR_ME)
 #define REGS_NIP_OFFSET (32 * 8)
 #define L2_CODE 0x3300000
 
@@ -106,62 +67,6 @@ static void write_l2_tables(QTestState *qts)
     qtest_memset(qts, L2_PAGEDIR, 0, 8 << DIR_NLS);
     qtest_writeq(qts, L2_PAGEDIR, R_PTE_VALID | R_PTE_LEAF | R_PTE_EAA_RWX);
     qtest_memset(qts, L2_PROCTBL, 0, L2_PROCTBL_SIZE);
-}
-
-/* The L1's entry point, where the L0 returns vCPU 0 from the L2 */
-static uint64_t write_l1_code(QTestState *qts, const uint32_t *insns, int n)
-{
-    uint64_t nip = spapr_nested_vcpu0_reg(qts, "NIP");
-    int i;
-
-    for (i = 0; i < n; i++) {
-        qtest_writel(qts, nip + i * 4, insns[i]);
-    }
-    return nip;
-}
-
-/*
- * SIGTERM, as a user's kill or libvirt's shutdown sends it; true if QEMU
- * ended within PATIENCE_US, else it is killed and false.
- */
-static bool terminate(QTestState *qts)
-{
-    gint64 deadline = g_get_monotonic_time() + PATIENCE_US;
-
-    kill(qtest_pid(qts), SIGTERM);
-    while (qtest_probe_child(qts)) {
-        if (g_get_monotonic_time() > deadline) {
-            kill(qtest_pid(qts), SIGKILL);
-            while (qtest_probe_child(qts)) {
-                g_usleep(POLL_US);
-            }
-            return false;
-        }
-        g_usleep(POLL_US);
-    }
-    return true;
-}
-
-/*
- * Lets the machine run until vCPU 0 is at @nip again with @value in GPR
- * @gpr, that is, back in its L1 from the L2; kills QEMU (which then would
- * not end on its own) and fails otherwise.
- */
-static void wait_back_in_l1(QTestState *qts, uint64_t nip, int gpr,
-                            uint64_t value)
-{
-    gint64 deadline = g_get_monotonic_time() + PATIENCE_US;
-
-    qtest_qmp_assert_success(qts, "{ 'execute': 'cont' }");
-    while (spapr_nested_vcpu0_reg(qts, "NIP") != nip ||
-           spapr_nested_vcpu0_gpr(qts, gpr) != value) {
-        if (g_get_monotonic_time() > deadline) {
-            g_assert_false(terminate(qts));
-            g_assert_not_reached();
-        }
-        g_usleep(POLL_US);
-    }
-    qtest_qmp_assert_success(qts, "{ 'execute': 'stop' }");
 }
 
 /* Creates the L2 of the PAPR API on those tables and returns its id */
@@ -219,10 +124,10 @@ static void test_papr_rc_exit(void)
     QTestState *qts = qtest_init(NESTED_PAPR);
     const uint32_t l1[] = { INSN_B(0) };
     uint64_t guest = papr_create_l2(qts);
-    uint64_t nip = write_l1_code(qts, l1, ARRAY_SIZE(l1));
+    uint64_t nip = spapr_nested_write_l1_code(qts, l1, ARRAY_SIZE(l1));
 
     papr_run_l2(qts, guest);
-    wait_back_in_l1(qts, nip, 4, HDSI_VECTOR);
+    spapr_nested_wait_back_in_l1(qts, nip, 4, HDSI_VECTOR);
     g_assert_cmphex(spapr_nested_vcpu0_gpr(qts, 3), ==, H_SUCCESS);
     g_assert_cmphex(run_output_element(qts, GSID_HDSISR) & DSISR_ATOMIC_RC,
                     ==, DSISR_ATOMIC_RC);
@@ -272,10 +177,10 @@ static void test_hv_rc_exit(void)
 {
     QTestState *qts = qtest_init(NESTED_HV);
     const uint32_t l1[] = { INSN_B(0) };
-    uint64_t nip = write_l1_code(qts, l1, ARRAY_SIZE(l1));
+    uint64_t nip = spapr_nested_write_l1_code(qts, l1, ARRAY_SIZE(l1));
 
     hv_enter_l2(qts);
-    wait_back_in_l1(qts, nip, 3, HDSI_VECTOR);
+    spapr_nested_wait_back_in_l1(qts, nip, 3, HDSI_VECTOR);
     qtest_quit(qts);
 }
 
@@ -292,11 +197,11 @@ static void test_papr_sigterm_while_rerunning(void)
         INSN_LI(6, 0), INSN_SC1, INSN_B(-20),
     };
 
-    write_l1_code(qts, l1, ARRAY_SIZE(l1));
+    spapr_nested_write_l1_code(qts, l1, ARRAY_SIZE(l1));
     papr_run_l2(qts, guest);
     qtest_qmp_assert_success(qts, "{ 'execute': 'cont' }");
     g_usleep(G_USEC_PER_SEC / 2);
-    g_assert_true(terminate(qts));
+    g_assert_true(spapr_nested_terminate(qts));
     qtest_quit(qts);
 }
 
@@ -309,11 +214,11 @@ static void test_hv_sigterm_while_rerunning(void)
         INSN_SC1, INSN_B(-20),
     };
 
-    write_l1_code(qts, l1, ARRAY_SIZE(l1));
+    spapr_nested_write_l1_code(qts, l1, ARRAY_SIZE(l1));
     hv_enter_l2(qts);
     qtest_qmp_assert_success(qts, "{ 'execute': 'cont' }");
     g_usleep(G_USEC_PER_SEC / 2);
-    g_assert_true(terminate(qts));
+    g_assert_true(spapr_nested_terminate(qts));
     qtest_quit(qts);
 }
 
@@ -326,16 +231,6 @@ static void hv_prepare_real_mode_l2(QTestState *qts, uint64_t nip)
     hv_prepare_l2(qts, L2_MSR_REAL, nip);
     qtest_writeq(qts, L2_PAGEDIR,
                  R_PTE_VALID | R_PTE_LEAF | R_PTE_RC | R_PTE_EAA_RWX);
-}
-
-static void write_code(QTestState *qts, uint64_t addr, const uint32_t *insns,
-                       int n)
-{
-    int i;
-
-    for (i = 0; i < n; i++) {
-        qtest_writel(qts, addr + i * 4, insns[i]);
-    }
 }
 
 /*
@@ -366,10 +261,10 @@ static void test_hv_exit_rewrites_l1_code(void)
     uint64_t nip;
 
     hv_prepare_real_mode_l2(qts, L2_CODE);
-    write_code(qts, L2_CODE, l2, ARRAY_SIZE(l2));
-    write_code(qts, func, old_func, ARRAY_SIZE(old_func));
-    nip = write_l1_code(qts, l1, ARRAY_SIZE(l1));
-    wait_back_in_l1(qts, nip + (ARRAY_SIZE(l1) - 1) * 4, 20, 2);
+    spapr_nested_write_code(qts, L2_CODE, l2, ARRAY_SIZE(l2));
+    spapr_nested_write_code(qts, func, old_func, ARRAY_SIZE(old_func));
+    nip = spapr_nested_write_l1_code(qts, l1, ARRAY_SIZE(l1));
+    spapr_nested_wait_back_in_l1(qts, nip + (ARRAY_SIZE(l1) - 1) * 4, 20, 2);
     g_assert_cmphex(spapr_nested_vcpu0_gpr(qts, 3), ==, 0xc00);
     qtest_quit(qts);
 }
@@ -410,24 +305,14 @@ static void test_hv_tlb_invalidate_while_running(void)
         INSN_B(-44),
     };
     const uint64_t vcpu1_code = L1_COUNTERS + 0x1000;
-    const uint64_t rtas_args = L1_COUNTERS + 0x2000;
-    /* start-cpu: the vCPU, where it starts, its R3 */
-    const uint32_t start_cpu[] = { 1, vcpu1_code, 0 };
     uint64_t runs, invalidations;
-    int i;
 
     hv_prepare_real_mode_l2(qts, L2_CODE);
-    write_code(qts, L2_CODE, l2, ARRAY_SIZE(l2));
-    write_code(qts, vcpu1_code, l1_vcpu1, ARRAY_SIZE(l1_vcpu1));
+    spapr_nested_write_code(qts, L2_CODE, l2, ARRAY_SIZE(l2));
+    spapr_nested_write_code(qts, vcpu1_code, l1_vcpu1, ARRAY_SIZE(l1_vcpu1));
     qtest_memset(qts, L1_COUNTERS, 0, 16);
-    write_l1_code(qts, l1_vcpu0, ARRAY_SIZE(l1_vcpu0));
-    for (i = 0; i < ARRAY_SIZE(start_cpu); i++) {
-        qtest_writel(qts, rtas_args + i * 4, start_cpu[i]);
-    }
-    qtest_writel(qts, rtas_args + 0x100, -1);
-    g_assert_cmpint(qtest_rtas_call(qts, "start-cpu", ARRAY_SIZE(start_cpu),
-                                    rtas_args, 1, rtas_args + 0x100), ==, 0);
-    g_assert_cmpint(qtest_readl(qts, rtas_args + 0x100), ==, 0);
+    spapr_nested_write_l1_code(qts, l1_vcpu0, ARRAY_SIZE(l1_vcpu0));
+    spapr_nested_start_vcpu(qts, 1, vcpu1_code, L1_COUNTERS + 0x2000);
 
     qtest_qmp_assert_success(qts, "{ 'execute': 'cont' }");
     g_usleep(3 * G_USEC_PER_SEC);
@@ -440,7 +325,7 @@ static void test_hv_tlb_invalidate_while_running(void)
     g_usleep(G_USEC_PER_SEC / 2);
     g_assert_cmpuint(qtest_readq(qts, L1_COUNTERS), >, runs);
     g_assert_cmpuint(qtest_readq(qts, L1_COUNTERS + 8), >, invalidations);
-    g_assert_true(terminate(qts));
+    g_assert_true(spapr_nested_terminate(qts));
     qtest_quit(qts);
 }
 

@@ -51,7 +51,17 @@ void spapr_nested_set_vcpu_state(QTestState *qts, uint64_t guest,
 
 uint64_t spapr_nested_papr_create_l2(QTestState *qts, uint64_t msr)
 {
-    const uint64_t caps[] = { 0, CAP_P9 | CAP_P10 }, create[] = { 0, -1 };
+    const uint64_t caps[] = { 0, CAP_P9 | CAP_P10 };
+
+    g_assert_cmpint(spapr_nested_hcall(qts, H_GUEST_SET_CAPABILITIES,
+                                       ARRAY_SIZE(caps), caps, NULL),
+                    ==, H_SUCCESS);
+    return spapr_nested_papr_add_l2(qts, msr);
+}
+
+uint64_t spapr_nested_papr_add_l2(QTestState *qts, uint64_t msr)
+{
+    const uint64_t create[] = { 0, -1 };
     const uint64_t pagetbl[] = { L2_PAGETBL, 52, L2_PAGETBL_ROOT_SIZE };
     const uint64_t run_in[] = { RUN_IN_ADDR, RUN_BUF_SIZE };
     const uint64_t run_out[] = { RUN_OUT_ADDR, RUN_BUF_SIZE };
@@ -59,9 +69,6 @@ uint64_t spapr_nested_papr_create_l2(QTestState *qts, uint64_t msr)
     uint8_t empty_gsb[4] = { 0 };
     uint64_t guest;
 
-    g_assert_cmpint(spapr_nested_hcall(qts, H_GUEST_SET_CAPABILITIES,
-                                       ARRAY_SIZE(caps), caps, NULL),
-                    ==, H_SUCCESS);
     g_assert_cmpint(spapr_nested_hcall(qts, H_GUEST_CREATE,
                                        ARRAY_SIZE(create), create, rets),
                     ==, H_SUCCESS);
@@ -106,4 +113,74 @@ uint64_t spapr_nested_vcpu0_gpr(QTestState *qts, int n)
         at = end;
     }
     return g_ascii_strtoull(at, NULL, 16);
+}
+
+void spapr_nested_write_code(QTestState *qts, uint64_t addr,
+                             const uint32_t *insns, int n)
+{
+    int i;
+
+    for (i = 0; i < n; i++) {
+        qtest_writel(qts, addr + i * 4, insns[i]);
+    }
+}
+
+uint64_t spapr_nested_write_l1_code(QTestState *qts, const uint32_t *insns,
+                                    int n)
+{
+    uint64_t nip = spapr_nested_vcpu0_reg(qts, "NIP");
+
+    spapr_nested_write_code(qts, nip, insns, n);
+    return nip;
+}
+
+bool spapr_nested_terminate(QTestState *qts)
+{
+    gint64 deadline = g_get_monotonic_time() + PATIENCE_US;
+
+    kill(qtest_pid(qts), SIGTERM);
+    while (qtest_probe_child(qts)) {
+        if (g_get_monotonic_time() > deadline) {
+            kill(qtest_pid(qts), SIGKILL);
+            while (qtest_probe_child(qts)) {
+                g_usleep(POLL_US);
+            }
+            return false;
+        }
+        g_usleep(POLL_US);
+    }
+    return true;
+}
+
+void spapr_nested_wait_back_in_l1(QTestState *qts, uint64_t nip, int gpr,
+                                  uint64_t value)
+{
+    gint64 deadline = g_get_monotonic_time() + PATIENCE_US;
+
+    qtest_qmp_assert_success(qts, "{ 'execute': 'cont' }");
+    while (spapr_nested_vcpu0_reg(qts, "NIP") != nip ||
+           spapr_nested_vcpu0_gpr(qts, gpr) != value) {
+        if (g_get_monotonic_time() > deadline) {
+            g_assert_false(spapr_nested_terminate(qts));
+            g_assert_not_reached();
+        }
+        g_usleep(POLL_US);
+    }
+    qtest_qmp_assert_success(qts, "{ 'execute': 'stop' }");
+}
+
+void spapr_nested_start_vcpu(QTestState *qts, uint32_t cpu, uint64_t code,
+                             uint64_t rtas_args)
+{
+    /* start-cpu: the vCPU, where it starts, its R3 */
+    const uint32_t args[] = { cpu, code, 0 };
+    int i;
+
+    for (i = 0; i < ARRAY_SIZE(args); i++) {
+        qtest_writel(qts, rtas_args + i * 4, args[i]);
+    }
+    qtest_writel(qts, rtas_args + 0x100, -1);
+    g_assert_cmpint(qtest_rtas_call(qts, "start-cpu", ARRAY_SIZE(args),
+                                    rtas_args, 1, rtas_args + 0x100), ==, 0);
+    g_assert_cmpint(qtest_readl(qts, rtas_args + 0x100), ==, 0);
 }

@@ -32,6 +32,7 @@
 #define GSID_RUN_INPUT 0x0c00
 #define GSID_RUN_OUTPUT 0x0c01
 #define GSID_HDEC_EXPIRY 0x1020
+#define GSID_NIA 0x1021
 #define GSID_MSR 0x1022
 #define GSID_HDSISR 0xf001
 #define GSID_ASDR 0xf003
@@ -45,6 +46,48 @@
 #define MSR_LE (1ULL << 0)
 /* What Linux gives its guests */
 #define L2_MSR (MSR_SF | MSR_ME | MSR_IR | MSR_DR | MSR_RI | MSR_LE)
+
+/* Far enough not to end the L2's run first, near enough for a 56-bit HDEC */
+#define HDEC_EXPIRY (1ULL << 54)
+
+/* Radix tree entries */
+#define R_PTE_VALID 0x8000000000000000ULL
+#define R_PTE_LEAF 0x4000000000000000ULL
+#define R_PTE_EAA_RWX 0x7ULL
+#define PATE0_HR 0x8000000000000000ULL
+/* a 52-bit tree (RTS = 52 - 31, split in two fields) with a 2^13 root */
+#define PATE0_RTS52 ((2ULL << 61) | (5ULL << 5))
+#define ROOT_NLS 13
+#define DIR_NLS 9
+
+/* How long a vCPU may take to come back, and QEMU to end */
+#define PATIENCE_US (10 * G_USEC_PER_SEC)
+#define POLL_US (20 * 1000)
+
+/* Big-endian instructions, as the L1 runs after reset */
+#define INSN_LI(rt, si) (0x38000000 | (rt) << 21 | ((si) & 0xffff))
+#define INSN_LIS(rt, si) (0x3c000000 | (rt) << 21 | ((si) & 0xffff))
+#define INSN_ORI(ra, rs, ui) (0x60000000 | (rs) << 21 | (ra) << 16 | (ui))
+#define INSN_ORIS(ra, rs, ui) (0x64000000 | (rs) << 21 | (ra) << 16 | (ui))
+#define INSN_ADDI(rt, ra, si) (0x38000000 | (rt) << 21 | (ra) << 16 | \
+                               ((si) & 0xffff))
+#define INSN_SLDI32(ra, rs) (0x780007c6 | (rs) << 21 | (ra) << 16)
+#define INSN_LD(rt, ra) (0xe8000000 | (rt) << 21 | (ra) << 16)
+#define INSN_STD(rs, ra) (0xf8000000 | (rs) << 21 | (ra) << 16)
+#define INSN_CMPLDI(ra, ui) (0x28200000 | (ra) << 16 | (ui))
+#define INSN_BNE(offset) (0x40820000 | ((offset) & 0xfffc))
+#define INSN_BEQ(offset) (0x41820000 | ((offset) & 0xfffc))
+#define INSN_MTCTR(rs) (0x7c0903a6 | (rs) << 21)
+#define INSN_BCTRL 0x4e800421
+#define INSN_BDNZ(offset) (0x42000000 | ((offset) & 0xfffc))
+#define INSN_BLR 0x4e800020
+#define INSN_SC1 0x44000022
+#define INSN_B(offset) (0x48000000 | ((offset) & 0x03fffffc))
+
+/* Referenced and changed: no R/C update to make */
+#define R_PTE_RC 0x180ULL
+/* An L2 in real mode, 64-bit, big-endian, as the L1's code here */
+#define L2_MSR_REAL (MSR_SF | MSR_ME)
 
 /* Where the L1's buffers and its L2's partition-scoped tables are */
 #define GSB_ADDR 0x1000000
@@ -74,10 +117,45 @@ void spapr_nested_set_vcpu_state(QTestState *qts, uint64_t guest,
  */
 uint64_t spapr_nested_papr_create_l2(QTestState *qts, uint64_t msr);
 
+/* The same without the capabilities, which an L1 sets once: another L2 */
+uint64_t spapr_nested_papr_add_l2(QTestState *qts, uint64_t msr);
+
 /* Register @name of vCPU 0 ("MSR", "NIP"), as "info registers" shows it */
 uint64_t spapr_nested_vcpu0_reg(QTestState *qts, const char *name);
 
 /* GPR @n of vCPU 0 */
 uint64_t spapr_nested_vcpu0_gpr(QTestState *qts, int n);
+
+/* @n instructions at @addr of the L1's memory */
+void spapr_nested_write_code(QTestState *qts, uint64_t addr,
+                             const uint32_t *insns, int n);
+
+/*
+ * The same at vCPU 0's NIP, the L1's entry point where the L0 returns
+ * vCPU 0 from the L2; returns that address.
+ */
+uint64_t spapr_nested_write_l1_code(QTestState *qts, const uint32_t *insns,
+                                    int n);
+
+/*
+ * SIGTERM, as a user's kill or libvirt's shutdown sends it; true if QEMU
+ * ended within PATIENCE_US, else it is killed and false.
+ */
+bool spapr_nested_terminate(QTestState *qts);
+
+/*
+ * Lets the machine run until vCPU 0 is at @nip again with @value in GPR
+ * @gpr, that is, back in its L1 from the L2, and stops it; kills QEMU
+ * (which then would not end on its own) and fails otherwise.
+ */
+void spapr_nested_wait_back_in_l1(QTestState *qts, uint64_t nip, int gpr,
+                                  uint64_t value);
+
+/*
+ * Starts the stopped vCPU @cpu at @code with RTAS start-cpu, whose
+ * arguments go to @rtas_args in the L1's memory.
+ */
+void spapr_nested_start_vcpu(QTestState *qts, uint32_t cpu, uint64_t code,
+                             uint64_t rtas_args);
 
 #endif /* SPAPR_NESTED_UTIL_H */

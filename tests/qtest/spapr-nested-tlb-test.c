@@ -1,0 +1,410 @@
+/*
+ * QTest testcase for the L2 translations that the L0's vCPUs keep
+ *
+ * Under TCG, a vCPU keeps the translations of the L2 it runs across the
+ * L2's exits and the L1's next entry (hw/ppc/spapr_nested_tlb.c), with
+ * both nested APIs.  None may be used once stale: an L2 whose page the L1
+ * remaps, and invalidates with H_TLB_INVALIDATE, reads the new page; two
+ * L2s that one vCPU runs in turn each read their own page at the same
+ * address; an L2 vCPU that ran on another vCPU of the L1 since (which
+ * may have invalidated there alone) reads the new page; an L2 that runs
+ * on, without an exit, while the L1's other vCPU remaps its page and
+ * invalidates it, reads the new page.
+ *
+ * The L2s run in real mode: their addresses go through the L1's
+ * partition-scoped tables alone.  Those map the first GiB onto the L1's
+ * and, in the second, one 4 KiB page (L2_PAGE) onto a page of the L1 that
+ * holds a value the L2 reads and writes back to the L1 at RESULT.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/bswap.h"
+#include "libqtest.h"
+#include "spapr-nested-util.h"
+
+#define NESTED_HV "-accel tcg -S -M pseries,cap-nested-hv=on -cpu power10"
+#define NESTED_PAPR "-accel tcg -S -M pseries,cap-nested-papr=on -cpu power10"
+
+/* The L2's page, and the L1's pages that it may be */
+#define L2_PAGE 0x40000000
+#define PAGE_A 0x2800000
+#define PAGE_B 0x2801000
+#define VALUE_A 0xaaaa0000aaaa0000ULL
+#define VALUE_B 0xbbbb0000bbbb0000ULL
+#define RESULT 0x2900000
+#define GO 0x2910000
+
+/* Tree @c: a root, three directories (1 GiB, 2 MiB, 4 KiB entries) */
+#define TREES 0x2200000
+#define TREE_SIZE 0x100000
+#define TREE_ROOT_SIZE 0x10000
+#define TREE_DIR1 0x10000
+#define TREE_DIR2 0x11000
+#define TREE_PTES 0x12000
+#define PROCTBL 0x2a00000
+#define PROCTBL_SIZE 0x1000
+/* Referenced and changed: no R/C update to make */
+#define R_PTE_RWX_RC (R_PTE_VALID | R_PTE_LEAF | R_PTE_RC | R_PTE_EAA_RWX)
+
+/* v1: the L1's partition table, its hv state and its L2's registers */
+#define PTCR 0x3000000
+#define HV_STATE_ADDR 0x3100000
+#define HV_STATE_LPID_OFFSET 8
+#define HV_STATE_HDEC_EXPIRY_OFFSET 88
+#define REGS_ADDR 0x3200000
+#define REGS_NIP_OFFSET (32 * 8)
+#define REGS_MSR_OFFSET (33 * 8)
+#define REGS_SIZE 0x200
+
+#define L2_CODE 0x3300000
+#define VCPU1_CODE 0x3400000
+#define RTAS_ARGS 0x3401000
+
+/* The L0's answer to an hcall of the L2: in GPR 3 (v1) or 4 (v2) */
+#define SC_VECTOR 0xc00
+
+/* An L1 with up to two L2s, one vCPU each, of one of the APIs */
+typedef struct L1 {
+    QTestState *qts;
+    bool papr;
+    uint64_t guests[2];         /* v1: LPIDs, v2: guest ids */
+    uint64_t nip;               /* the L1's "b .", where its L2s return */
+} L1;
+
+static uint64_t tree(int c)
+{
+    return TREES + c * TREE_SIZE;
+}
+
+/* Tree @c maps L2_PAGE onto @page; the L1 invalidates, or not, apart */
+static void map_page(L1 *l1, int c, uint64_t page)
+{
+    qtest_writeq(l1->qts, tree(c) + TREE_PTES, R_PTE_RWX_RC | page);
+}
+
+static void write_tree(L1 *l1, int c, uint64_t page)
+{
+    uint64_t root = tree(c);
+
+    qtest_memset(l1->qts, root, 0, TREE_PTES + 0x1000);
+    qtest_writeq(l1->qts, root, R_PTE_VALID | (root + TREE_DIR1) | DIR_NLS);
+    qtest_writeq(l1->qts, root + TREE_DIR1, R_PTE_RWX_RC);
+    qtest_writeq(l1->qts, root + TREE_DIR1 + 8,
+                 R_PTE_VALID | (root + TREE_DIR2) | DIR_NLS);
+    qtest_writeq(l1->qts, root + TREE_DIR2,
+                 R_PTE_VALID | (root + TREE_PTES) | DIR_NLS);
+    map_page(l1, c, page);
+}
+
+/* An hcall of the L1 on vCPU @cpu */
+static int64_t hcall_on(L1 *l1, int cpu, uint64_t opcode, int nargs,
+                        const uint64_t *args)
+{
+    return qtest_hcall(l1->qts, cpu, opcode, nargs, args, NULL);
+}
+
+static int64_t hcall(L1 *l1, uint64_t opcode, int nargs, const uint64_t *args)
+{
+    return hcall_on(l1, 0, opcode, nargs, args);
+}
+
+/* v1: the partition table entry of LPID @lpid is tree @c */
+static void hv_add_l2(L1 *l1, int c, uint64_t lpid)
+{
+    qtest_writeq(l1->qts, PTCR + 16 * lpid,
+                 PATE0_HR | PATE0_RTS52 | tree(c) | ROOT_NLS);
+    qtest_writeq(l1->qts, PTCR + 16 * lpid + 8, PROCTBL);
+    l1->guests[c] = lpid;
+}
+
+/* v2: guest @c on tree @c, at L2_CODE in real mode */
+static void papr_add_l2(L1 *l1, int c)
+{
+    const uint64_t pagetbl[] = { tree(c), 52, TREE_ROOT_SIZE };
+    const uint64_t proctbl[] = { PROCTBL, PROCTBL_SIZE };
+    const uint64_t hdec_expiry = HDEC_EXPIRY, nip = L2_CODE;
+    uint64_t guest;
+
+    guest = c ? spapr_nested_papr_add_l2(l1->qts, L2_MSR_REAL) :
+        spapr_nested_papr_create_l2(l1->qts, L2_MSR_REAL);
+    spapr_nested_set_state(l1->qts, GUEST_WIDE, guest, GSID_PAGETBL,
+                           ARRAY_SIZE(pagetbl), pagetbl);
+    spapr_nested_set_state(l1->qts, GUEST_WIDE, guest, GSID_PROCTBL,
+                           ARRAY_SIZE(proctbl), proctbl);
+    spapr_nested_set_state(l1->qts, 0, guest, GSID_HDEC_EXPIRY, 1,
+                           &hdec_expiry);
+    spapr_nested_set_state(l1->qts, 0, guest, GSID_NIA, 1, &nip);
+    l1->guests[c] = guest;
+}
+
+/*
+ * An L1 of the PAPR API (@papr) or the nested-HV one, with @nr L2s whose
+ * trees map L2_PAGE onto PAGE_A (the first) and PAGE_B, running @l2_code;
+ * its vCPU 0 is at "b .".
+ */
+static void l1_init(L1 *l1, bool papr, int nr, const char *extra_args,
+                    const uint32_t *l2_code, int l2_code_size)
+{
+    const uint32_t spin[] = { INSN_B(0) };
+    int c;
+
+    l1->papr = papr;
+    l1->qts = qtest_initf("%s %s", papr ? NESTED_PAPR : NESTED_HV,
+                          extra_args);
+    qtest_writeq(l1->qts, PAGE_A, VALUE_A);
+    qtest_writeq(l1->qts, PAGE_B, VALUE_B);
+    qtest_memset(l1->qts, PROCTBL, 0, PROCTBL_SIZE);
+    spapr_nested_write_code(l1->qts, L2_CODE, l2_code, l2_code_size);
+    l1->nip = spapr_nested_write_l1_code(l1->qts, spin, ARRAY_SIZE(spin));
+    if (!papr) {
+        const uint64_t ptcr = PTCR;
+
+        qtest_memset(l1->qts, PTCR, 0, 0x1000);
+        g_assert_cmpint(hcall(l1, H_SET_PARTITION_TABLE, 1, &ptcr),
+                        ==, H_SUCCESS);
+    }
+    for (c = 0; c < nr; c++) {
+        write_tree(l1, c, c ? PAGE_B : PAGE_A);
+        if (papr) {
+            papr_add_l2(l1, c);
+        } else {
+            hv_add_l2(l1, c, c + 1);
+        }
+    }
+}
+
+/*
+ * vCPU @cpu enters L2 @c: at L2_CODE for v1 (the L1 hands over the L2's
+ * registers at each entry), where it left off for v2.
+ */
+static void enter_l2_on(L1 *l1, int cpu, int c)
+{
+    if (l1->papr) {
+        const uint64_t run[] = { 0, l1->guests[c], 0 };
+
+        hcall_on(l1, cpu, H_GUEST_RUN_VCPU, ARRAY_SIZE(run), run);
+    } else {
+        const uint64_t enter[] = { HV_STATE_ADDR, REGS_ADDR };
+        const uint64_t msr = L2_MSR_REAL, nip = L2_CODE;
+        const uint64_t hdec_expiry = HDEC_EXPIRY;
+        uint8_t zero[REGS_SIZE] = { 0 };
+        uint32_t lpid = l1->guests[c];
+
+        /* the L1 writes these structures in its byte order: the host's */
+        qtest_memwrite(l1->qts, HV_STATE_ADDR, zero, sizeof(zero));
+        qtest_memwrite(l1->qts, HV_STATE_ADDR + HV_STATE_LPID_OFFSET, &lpid,
+                       sizeof(lpid));
+        qtest_memwrite(l1->qts, HV_STATE_ADDR + HV_STATE_HDEC_EXPIRY_OFFSET,
+                       &hdec_expiry, sizeof(hdec_expiry));
+        qtest_memwrite(l1->qts, REGS_ADDR, zero, sizeof(zero));
+        qtest_memwrite(l1->qts, REGS_ADDR + REGS_MSR_OFFSET, &msr,
+                       sizeof(msr));
+        qtest_memwrite(l1->qts, REGS_ADDR + REGS_NIP_OFFSET, &nip,
+                       sizeof(nip));
+        hcall_on(l1, cpu, H_ENTER_NESTED, ARRAY_SIZE(enter), enter);
+    }
+}
+
+static void enter_l2(L1 *l1, int c)
+{
+    enter_l2_on(l1, 0, c);
+}
+
+/* The L2 reads its page and makes an hcall; entered again, it reads again */
+static const uint32_t l2_read_once[] = {
+    INSN_LIS(5, L2_PAGE >> 16), INSN_LIS(8, RESULT >> 16),
+    INSN_LD(7, 5), INSN_STD(7, 8),
+    INSN_SC1, INSN_B(-12),
+};
+
+/* What L2 @c read in one run */
+static uint64_t run_l2(L1 *l1, int c)
+{
+    qtest_writeq(l1->qts, RESULT, 0);
+    enter_l2(l1, c);
+    spapr_nested_wait_back_in_l1(l1->qts, l1->nip, l1->papr ? 4 : 3,
+                                 SC_VECTOR);
+    return qtest_readq(l1->qts, RESULT);
+}
+
+/* The L1's invalidation of all its L2 translations of L2 @c */
+static void invalidate(L1 *l1, int c)
+{
+    /* RIC 2 (all), PRS 0, R 1; the LPID; IS 2 (LPID) */
+    const uint64_t args[] = { 0x000000000000000aULL, l1->guests[c], 0x800 };
+
+    g_assert_cmpint(hcall(l1, H_TLB_INVALIDATE, ARRAY_SIZE(args), args),
+                    ==, H_SUCCESS);
+}
+
+static void remap(bool papr)
+{
+    L1 l1;
+
+    l1_init(&l1, papr, 1, "", l2_read_once, ARRAY_SIZE(l2_read_once));
+    g_assert_cmphex(run_l2(&l1, 0), ==, VALUE_A);
+    g_assert_cmphex(run_l2(&l1, 0), ==, VALUE_A);
+    map_page(&l1, 0, PAGE_B);
+    invalidate(&l1, 0);
+    g_assert_cmphex(run_l2(&l1, 0), ==, VALUE_B);
+    g_assert_cmphex(run_l2(&l1, 0), ==, VALUE_B);
+    qtest_quit(l1.qts);
+}
+
+static void test_hv_remap(void)
+{
+    remap(false);
+}
+
+static void test_papr_remap(void)
+{
+    remap(true);
+}
+
+static void two_l2s(bool papr)
+{
+    L1 l1;
+    int i;
+
+    l1_init(&l1, papr, 2, "", l2_read_once, ARRAY_SIZE(l2_read_once));
+    for (i = 0; i < 3; i++) {
+        g_assert_cmphex(run_l2(&l1, 0), ==, VALUE_A);
+        g_assert_cmphex(run_l2(&l1, 1), ==, VALUE_B);
+    }
+    qtest_quit(l1.qts);
+}
+
+static void test_hv_two_l2s(void)
+{
+    two_l2s(false);
+}
+
+static void test_papr_two_l2s(void)
+{
+    two_l2s(true);
+}
+
+/* Polls RESULT for @value while the machine runs; false after PATIENCE_US */
+static bool wait_result(L1 *l1, uint64_t value)
+{
+    gint64 deadline = g_get_monotonic_time() + PATIENCE_US;
+
+    while (qtest_readq(l1->qts, RESULT) != value) {
+        if (g_get_monotonic_time() > deadline) {
+            return false;
+        }
+        g_usleep(POLL_US);
+    }
+    return true;
+}
+
+/*
+ * The L2's vCPU runs on the L1's vCPU 0, then on its vCPU 1 after a remap
+ * that the L1 does not invalidate, then on vCPU 0 again.  Its kernel may
+ * have invalidated the old translation with tlbiel, which reaches the
+ * processor it runs on, vCPU 1, only: as KVM on POWER does with the L1's
+ * vcpu_token, the L0 flushes vCPU 0's L2 translations, and the L2 reads
+ * the new page there too.
+ */
+static void vcpu_moved(bool papr)
+{
+    const uint32_t spin[] = { INSN_B(0) };
+    L1 l1;
+
+    l1_init(&l1, papr, 1, "-smp 2", l2_read_once, ARRAY_SIZE(l2_read_once));
+    spapr_nested_write_code(l1.qts, VCPU1_CODE, spin, ARRAY_SIZE(spin));
+    spapr_nested_start_vcpu(l1.qts, 1, VCPU1_CODE, RTAS_ARGS);
+    g_assert_cmphex(run_l2(&l1, 0), ==, VALUE_A);
+
+    map_page(&l1, 0, PAGE_B);
+    qtest_writeq(l1.qts, RESULT, 0);
+    enter_l2_on(&l1, 1, 0);
+    qtest_qmp_assert_success(l1.qts, "{ 'execute': 'cont' }");
+    g_assert_true(wait_result(&l1, VALUE_B));
+    /* vCPU 1 back in its L1, from the L2's hcall just after its store */
+    g_usleep(G_USEC_PER_SEC / 10);
+    qtest_qmp_assert_success(l1.qts, "{ 'execute': 'stop' }");
+
+    g_assert_cmphex(run_l2(&l1, 0), ==, VALUE_B);
+    qtest_quit(l1.qts);
+}
+
+static void test_hv_vcpu_moved(void)
+{
+    vcpu_moved(false);
+}
+
+static void test_papr_vcpu_moved(void)
+{
+    vcpu_moved(true);
+}
+
+/*
+ * vCPU 0 runs an L2 that reads its page in a loop, with no exit; vCPU 1
+ * waits for GO, and then invalidates as the L1 does after a remap.
+ */
+static void invalidation_from_another_vcpu(bool papr)
+{
+    const uint32_t l2[] = {
+        INSN_LIS(5, L2_PAGE >> 16), INSN_LIS(8, RESULT >> 16),
+        INSN_LD(7, 5), INSN_STD(7, 8), INSN_B(-8),
+    };
+    L1 l1;
+
+    l1_init(&l1, papr, 1, "-smp 2", l2, ARRAY_SIZE(l2));
+    {
+        const uint32_t vcpu1[] = {
+            INSN_LIS(22, GO >> 16),
+            INSN_LD(9, 22), INSN_CMPLDI(9, 0), INSN_BEQ(-8),
+            INSN_LI(3, 0), INSN_ORI(3, 3, H_TLB_INVALIDATE),
+            INSN_LI(4, 0xa), INSN_LI(5, l1.guests[0]), INSN_LI(6, 0x800),
+            INSN_SC1,
+            INSN_B(0),
+        };
+
+        spapr_nested_write_code(l1.qts, VCPU1_CODE, vcpu1, ARRAY_SIZE(vcpu1));
+    }
+    qtest_writeq(l1.qts, GO, 0);
+    spapr_nested_start_vcpu(l1.qts, 1, VCPU1_CODE, RTAS_ARGS);
+    qtest_writeq(l1.qts, RESULT, 0);
+    enter_l2(&l1, 0);
+    qtest_qmp_assert_success(l1.qts, "{ 'execute': 'cont' }");
+    g_assert_true(wait_result(&l1, VALUE_A));
+
+    /* remapped: the L2 keeps its translation until the L1 invalidates it */
+    map_page(&l1, 0, PAGE_B);
+    g_usleep(G_USEC_PER_SEC / 5);
+    g_assert_cmphex(qtest_readq(l1.qts, RESULT), ==, VALUE_A);
+    qtest_writeq(l1.qts, GO, 1);
+    g_assert_true(wait_result(&l1, VALUE_B));
+    g_assert_true(spapr_nested_terminate(l1.qts));
+    qtest_quit(l1.qts);
+}
+
+static void test_hv_invalidation_from_another_vcpu(void)
+{
+    invalidation_from_another_vcpu(false);
+}
+
+static void test_papr_invalidation_from_another_vcpu(void)
+{
+    invalidation_from_another_vcpu(true);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    qtest_add_func("spapr/nested-tlb/hv-remap", test_hv_remap);
+    qtest_add_func("spapr/nested-tlb/papr-remap", test_papr_remap);
+    qtest_add_func("spapr/nested-tlb/hv-two-l2s", test_hv_two_l2s);
+    qtest_add_func("spapr/nested-tlb/papr-two-l2s", test_papr_two_l2s);
+    qtest_add_func("spapr/nested-tlb/hv-vcpu-moved", test_hv_vcpu_moved);
+    qtest_add_func("spapr/nested-tlb/papr-vcpu-moved", test_papr_vcpu_moved);
+    qtest_add_func("spapr/nested-tlb/hv-invalidation-from-another-vcpu",
+                   test_hv_invalidation_from_another_vcpu);
+    qtest_add_func("spapr/nested-tlb/papr-invalidation-from-another-vcpu",
+                   test_papr_invalidation_from_another_vcpu);
+    return g_test_run();
+}
