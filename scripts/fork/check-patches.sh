@@ -91,6 +91,8 @@ built_before() {
         [ "$(files_digest "$stamps/$1.files")" = "$(cat "$stamps/$1.digest")" ]
 }
 
+# What each commit must build: what make check's suites run on the tree
+series_suites=(unit qtest-ppc64 func-ppc64)
 if [ "$build" = 1 ]; then
     head=$(git_quiet -C "$src" rev-parse HEAD)
     for c in $(git_quiet -C "$src" rev-list --reverse upstream..HEAD); do
@@ -102,7 +104,7 @@ if [ "$build" = 1 ]; then
         fi
         git_quiet -C "$src" checkout -q --detach "$c"
         msg "series: building '$subject'"
-        if "$FORK_ROOT/scripts/fork/build.sh" series 2>&1 |
+        if suite_build series "${series_suites[@]}" 2>&1 |
                 ninja_progress | sed 's/^/# /'; then
             ok "builds on its own: $subject"
             record_build "$tree"

@@ -159,7 +159,7 @@ other_upstream() {
 
 meson_suite() {
     local name=$1
-    "$FORK_ROOT/scripts/fork/build.sh" fork 2>&1 | tee "$logs/$name-build.log" |
+    suite_build fork "$name" 2>&1 | tee "$logs/$name-build.log" |
         ninja_progress || { echo "build for $name failed"; return 1; }
     (cd "$obj" && pyvenv/bin/meson test --no-rebuild --num-processes 2 \
         --print-errorlogs --suite "$name")

@@ -92,7 +92,21 @@ CONF
 # (a cold build has thousands), everything else (errors) as it comes.
 ninja_progress() {
     awk '/^\[[0-9]+\/[0-9]+\] / { if (++n % 200 == 0) print; fflush(); next }
+         /^==> building / && length > 160 { print substr($0, 1, 150) " ..."; next }
          { print; fflush() }'
+}
+
+# suite_build KIND SUITE...: builds in KIND's build folder (build.sh) only
+# what the tests of the meson suites SUITE... run and need, meson's files
+# regenerated first so that the list is that of the tree as it is.
+suite_build() {
+    local kind=$1 targets
+    shift
+    "$FORK_ROOT/scripts/fork/build.sh" "$kind" build.ninja || return
+    targets=$("$FORK_ROOT/scripts/fork/suite-targets.py" \
+              "$FORK_BUILD/$kind/obj" "$@") || return
+    # shellcheck disable=SC2086 # a target per word
+    "$FORK_ROOT/scripts/fork/build.sh" "$kind" $targets
 }
 
 # sha256_ok FILE SUM

@@ -73,6 +73,34 @@ else
     fail "tree: functional tests linked where the upstream keeps ppc64's"
 fi
 
+# What a suite's tests run and depend on, from meson's introspection
+obj=$tmp/obj
+mkdir -p "$obj/meson-info"
+cat > "$obj/meson-info/intro-tests.json" <<EOF
+[{"name": "qom-test", "suite": ["qemu:qtest", "qemu:qtest-ppc64"],
+  "cmd": ["$obj/tests/qtest/qom-test", "--tap"],
+  "depends": ["emu@exe", "qom@exe"]},
+ {"name": "test-x", "suite": ["qemu:unit"], "cmd": ["$obj/tests/unit/test-x"],
+  "depends": ["x@exe"]},
+ {"name": "fp-test", "suite": ["qemu:softfloat"], "cmd": ["$obj/tests/fp/fp-test"],
+  "depends": ["fp@exe"]}]
+EOF
+cat > "$obj/meson-info/intro-targets.json" <<EOF
+[{"id": "emu@exe", "filename": ["$obj/qemu-system-ppc64"]},
+ {"id": "qom@exe", "filename": ["$obj/tests/qtest/qom-test"]},
+ {"id": "x@exe", "filename": ["$obj/tests/unit/test-x"]},
+ {"id": "fp@exe", "filename": ["$obj/tests/fp/fp-test"]}]
+EOF
+targets=$("$copy/scripts/fork/suite-targets.py" "$obj" qtest-ppc64 unit | tr '\n' ' ')
+if [ "$targets" = "qemu-system-ppc64 tests/qtest/qom-test tests/unit/test-x " ]; then
+    pass "build: a suite's targets are what its tests run and need, no more"
+else
+    echo "$targets" > "$tmp/out"
+    fail "build: a suite's targets are what its tests run and need, no more"
+fi
+expect_failure "build: a suite that has no test" "no test in suites nope" \
+    "$copy/scripts/fork/suite-targets.py" "$obj" nope
+
 mkdir -p "$tmp/cache1"
 expect_failure "fetch: no network and nothing cached" \
     'run ./configure --upstream-tarball=PATH' \
