@@ -101,6 +101,21 @@ prepare() {
     fi
 }
 
+# once NAME COMMAND...: COMMAND, unless it succeeded already in this run:
+# what several suites need (trees, builds, guests) is made once, since
+# nothing in between changes it.
+declare -A made
+once() {
+    local name=$1
+    shift
+    [ -z "${made[$name]:-}" ] || return 0
+    "$@" && made[$name]=1
+}
+
+fork_tree() {
+    "$FORK_ROOT/scripts/fork/tree.sh" fork ${UPSTREAM_TARBALL_ARG:+"$UPSTREAM_TARBALL_ARG"}
+}
+
 guest_assets() {
     "$FORK_ROOT/scripts/fork/guest-assets.sh" > /dev/null
 }
@@ -133,7 +148,7 @@ baseline_build() {
 
 # fork_binary LOGNAME: the fork's tree laid and its qemu-system-ppc64 built
 fork_binary() {
-    "$FORK_ROOT/scripts/fork/tree.sh" fork ${UPSTREAM_TARBALL_ARG:+"$UPSTREAM_TARBALL_ARG"}
+    once fork-tree fork_tree
     "$FORK_ROOT/scripts/fork/build.sh" fork qemu-system-ppc64 2>&1 |
         tee "$logs/$1-build.log" | ninja_progress ||
         die "the build for the $1 suite failed"
@@ -180,43 +195,43 @@ for suite in "${suites[@]}"; do
         fi
         count_tap "$logs/patches.log" ;;
     unit)
-        "$FORK_ROOT/scripts/fork/tree.sh" fork ${UPSTREAM_TARBALL_ARG:+"$UPSTREAM_TARBALL_ARG"}
+        once fork-tree fork_tree
         run_suite unit "$logs/unit.log" meson_suite unit
         count_meson "$logs/unit.log" ;;
     qtest)
-        "$FORK_ROOT/scripts/fork/tree.sh" fork ${UPSTREAM_TARBALL_ARG:+"$UPSTREAM_TARBALL_ARG"}
+        once fork-tree fork_tree
         run_suite qtest "$logs/qtest.log" meson_suite qtest-ppc64
         count_meson "$logs/qtest.log" ;;
     functional)
-        "$FORK_ROOT/scripts/fork/tree.sh" fork ${UPSTREAM_TARBALL_ARG:+"$UPSTREAM_TARBALL_ARG"}
-        prepare "guest kernel" guest_assets
-        prepare "nested L1" nested_assets
-        nested_new_assets
+        once fork-tree fork_tree
+        once guest-assets prepare "guest kernel" guest_assets
+        once nested-assets prepare "nested L1" nested_assets
+        once nested-new-assets nested_new_assets
         # The fork is compared with upstream built from the same tarball.
-        baseline_build
+        once baseline baseline_build
         export FORK_BASELINE_QEMU=$FORK_BUILD/baseline/obj/qemu-system-ppc64
         run_suite functional "$logs/functional.log" meson_suite func-ppc64
         count_meson "$logs/functional.log" ;;
     fuzz)
         # the sanitizer build: corpus, fuzzing, and make run's L0
-        "$FORK_ROOT/scripts/fork/tree.sh" fork ${UPSTREAM_TARBALL_ARG:+"$UPSTREAM_TARBALL_ARG"}
-        prepare "nested L1" nested_assets
-        nested_new_assets
+        once fork-tree fork_tree
+        once nested-assets prepare "nested L1" nested_assets
+        once nested-new-assets nested_new_assets
         run_suite fuzz "$logs/fuzz.log" "$FORK_ROOT/scripts/fork/fuzz-check.sh"
         count_tap "$logs/fuzz.log" ;;
     libvirt)
         # libvirt's daemon drives the fork as installed, and the baseline
-        fork_binary libvirt
-        baseline_build
-        prepare "guest kernel" guest_assets
-        prepare "nested L1" nested_assets
+        once fork-binary fork_binary libvirt
+        once baseline baseline_build
+        once guest-assets prepare "guest kernel" guest_assets
+        once nested-assets prepare "nested L1" nested_assets
         run_suite libvirt "$logs/libvirt.log" "$FORK_ROOT/scripts/fork/libvirt-check.sh"
         count_tap "$logs/libvirt.log" ;;
     bench)
         # The benchmark once, quick: that it runs, not how fast.
-        fork_binary bench
-        baseline_build
-        prepare "nested L1" nested_assets
+        once fork-binary fork_binary bench
+        once baseline baseline_build
+        once nested-assets prepare "nested L1" nested_assets
         run_suite bench "$logs/bench.log" "$FORK_ROOT/scripts/fork/bench.sh" --quick
         count_tap "$logs/bench.log" ;;
     upstreams)
