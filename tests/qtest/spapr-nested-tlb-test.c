@@ -239,8 +239,9 @@ static void invalidate(L1 *l1, int c)
                     ==, H_SUCCESS);
 }
 
-static void remap(bool papr)
+static void remap(const void *data)
 {
+    bool papr = GPOINTER_TO_INT(data);
     L1 l1;
 
     l1_init(&l1, papr, 1, "", l2_read_once, ARRAY_SIZE(l2_read_once));
@@ -253,18 +254,9 @@ static void remap(bool papr)
     qtest_quit(l1.qts);
 }
 
-static void test_hv_remap(void)
+static void two_l2s(const void *data)
 {
-    remap(false);
-}
-
-static void test_papr_remap(void)
-{
-    remap(true);
-}
-
-static void two_l2s(bool papr)
-{
+    bool papr = GPOINTER_TO_INT(data);
     L1 l1;
     int i;
 
@@ -274,16 +266,6 @@ static void two_l2s(bool papr)
         g_assert_cmphex(run_l2(&l1, 1), ==, VALUE_B);
     }
     qtest_quit(l1.qts);
-}
-
-static void test_hv_two_l2s(void)
-{
-    two_l2s(false);
-}
-
-static void test_papr_two_l2s(void)
-{
-    two_l2s(true);
 }
 
 /* Polls RESULT for @value while the machine runs; false after PATIENCE_US */
@@ -308,8 +290,9 @@ static bool wait_result(L1 *l1, uint64_t value)
  * vcpu_token, the L0 flushes vCPU 0's L2 translations, and the L2 reads
  * the new page there too.
  */
-static void vcpu_moved(bool papr)
+static void vcpu_moved(const void *data)
 {
+    bool papr = GPOINTER_TO_INT(data);
     const uint32_t spin[] = { INSN_B(0) };
     L1 l1;
 
@@ -331,22 +314,13 @@ static void vcpu_moved(bool papr)
     qtest_quit(l1.qts);
 }
 
-static void test_hv_vcpu_moved(void)
-{
-    vcpu_moved(false);
-}
-
-static void test_papr_vcpu_moved(void)
-{
-    vcpu_moved(true);
-}
-
 /*
  * vCPU 0 runs an L2 that reads its page in a loop, with no exit; vCPU 1
  * waits for GO, and then invalidates as the L1 does after a remap.
  */
-static void invalidation_from_another_vcpu(bool papr)
+static void invalidation_from_another_vcpu(const void *data)
 {
+    bool papr = GPOINTER_TO_INT(data);
     const uint32_t l2[] = {
         INSN_LIS(5, L2_PAGE >> 16), INSN_LIS(8, RESULT >> 16),
         INSN_LD(7, 5), INSN_STD(7, 8), INSN_B(-8),
@@ -383,28 +357,23 @@ static void invalidation_from_another_vcpu(bool papr)
     qtest_quit(l1.qts);
 }
 
-static void test_hv_invalidation_from_another_vcpu(void)
+/* Each test with the nested-HV API (v1) and the PAPR API (v2) */
+static void add_tests(const char *name, GTestDataFunc fn)
 {
-    invalidation_from_another_vcpu(false);
-}
+    g_autofree char *hv = g_strdup_printf("spapr/nested-tlb/hv-%s", name);
+    g_autofree char *papr = g_strdup_printf("spapr/nested-tlb/papr-%s", name);
 
-static void test_papr_invalidation_from_another_vcpu(void)
-{
-    invalidation_from_another_vcpu(true);
+    qtest_add_data_func(hv, GINT_TO_POINTER(false), fn);
+    qtest_add_data_func(papr, GINT_TO_POINTER(true), fn);
 }
 
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
-    qtest_add_func("spapr/nested-tlb/hv-remap", test_hv_remap);
-    qtest_add_func("spapr/nested-tlb/papr-remap", test_papr_remap);
-    qtest_add_func("spapr/nested-tlb/hv-two-l2s", test_hv_two_l2s);
-    qtest_add_func("spapr/nested-tlb/papr-two-l2s", test_papr_two_l2s);
-    qtest_add_func("spapr/nested-tlb/hv-vcpu-moved", test_hv_vcpu_moved);
-    qtest_add_func("spapr/nested-tlb/papr-vcpu-moved", test_papr_vcpu_moved);
-    qtest_add_func("spapr/nested-tlb/hv-invalidation-from-another-vcpu",
-                   test_hv_invalidation_from_another_vcpu);
-    qtest_add_func("spapr/nested-tlb/papr-invalidation-from-another-vcpu",
-                   test_papr_invalidation_from_another_vcpu);
+    add_tests("remap", remap);
+    add_tests("two-l2s", two_l2s);
+    add_tests("vcpu-moved", vcpu_moved);
+    add_tests("invalidation-from-another-vcpu",
+              invalidation_from_another_vcpu);
     return g_test_run();
 }
