@@ -7,7 +7,9 @@ OBJ is a configured QEMU build folder (its meson-info is read, so run
 "ninja build.ninja" there first when meson files may have changed).
 A SUITE is a meson suite name such as unit, qtest-ppc64 or func-ppc64.
 Printed, one per line and relative to OBJ: every file that the tests of
-those suites run or depend on (executables, plugins, the emulator).
+those suites run or depend on (executables, plugins, the emulator), and
+what the build makes in pc-bios/ (device trees, firmware): an emulator
+loads those at run time, and no test names them as a dependency.
 Exits 1, saying so, when no test is in any of the suites.
 """
 
@@ -25,9 +27,16 @@ def main():
     with open(os.path.join(info, "intro-tests.json")) as f:
         tests = json.load(f)
     with open(os.path.join(info, "intro-targets.json")) as f:
-        files = {t["id"]: t["filename"] for t in json.load(f)}
+        built = json.load(f)
+    files = {t["id"]: t["filename"] for t in built}
 
     targets = set()
+    run_time_data = os.path.join(obj, "pc-bios") + os.sep
+    for target in built:
+        if target.get("build_by_default", True):
+            for path in target["filename"]:
+                if os.path.realpath(path).startswith(run_time_data):
+                    targets.add(os.path.relpath(path, obj))
     found = 0
     for test in tests:
         # meson names a project's suites "project:suite"

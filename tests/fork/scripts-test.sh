@@ -89,10 +89,14 @@ cat > "$obj/meson-info/intro-targets.json" <<EOF
 [{"id": "emu@exe", "filename": ["$obj/qemu-system-ppc64"]},
  {"id": "qom@exe", "filename": ["$obj/tests/qtest/qom-test"]},
  {"id": "x@exe", "filename": ["$obj/tests/unit/test-x"]},
- {"id": "fp@exe", "filename": ["$obj/tests/fp/fp-test"]}]
+ {"id": "fp@exe", "filename": ["$obj/tests/fp/fp-test"]},
+ {"id": "dtb@cus", "filename": ["$obj/pc-bios/dtb/board.dtb"],
+  "build_by_default": true},
+ {"id": "rom@cus", "filename": ["$obj/pc-bios/optional.bin"],
+  "build_by_default": false}]
 EOF
 targets=$("$copy/scripts/fork/suite-targets.py" "$obj" qtest-ppc64 unit | tr '\n' ' ')
-if [ "$targets" = "qemu-system-ppc64 tests/qtest/qom-test tests/unit/test-x " ]; then
+if [ "$targets" = "pc-bios/dtb/board.dtb qemu-system-ppc64 tests/qtest/qom-test tests/unit/test-x " ]; then
     pass "build: a suite's targets are what its tests run and need, no more"
 else
     echo "$targets" > "$tmp/out"
