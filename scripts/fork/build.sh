@@ -2,8 +2,9 @@
 # Configure (when needed) and build one build tree with ninja.
 # Usage: build.sh fork|baseline|series|cross|fuzz [NINJA-TARGET...]
 # The object folder is $FORK_BUILD/KIND/obj; the same configure options
-# for every kind, so the baseline differs from the fork only by the fork,
-# and cross (for ppc64le hosts, see cross.sh) only by its compiler.
+# for fork, baseline and series, so the baseline differs from the fork
+# only by the fork.  cross (for ppc64le hosts, see cross.sh) is an L1's
+# QEMU: KVM and the pseries machine alone.
 # fuzz builds the fork's tree (build/fork/src) again with clang, libFuzzer,
 # ASan and UBSan (aborting at the first report), and source-based coverage
 # of the pseries files, the pseries machine alone (docs/devel/testing/fuzzing-spapr.rst).
@@ -56,6 +57,14 @@ if [ "$kind" = cross ]; then
     configure_env=(PKG_CONFIG="$sysroot/pkg-config")
 fi
 variant=()
+if [ "$kind" = cross ]; then
+    # An L1's QEMU runs pseries guests with KVM and nothing else: no TCG,
+    # no other machine, a third of the objects to compile.
+    variant=(
+        --disable-tcg
+        --without-default-devices --with-devices-ppc64=pseries-only
+    )
+fi
 if [ "$kind" = fuzz ]; then
     # Coverage is counted in the pseries files only, so that replaying
     # and fuzzing stay fast; its profile goes where LLVM_PROFILE_FILE says.

@@ -180,7 +180,10 @@ meson_suite() {
         --print-errorlogs --suite "$name")
 }
 
+# Minutes each suite took, its preparation included, said at the end.
+timings=()
 for suite in "${suites[@]}"; do
+    suite_start=$SECONDS
     case $suite in
     scripts)
         run_suite scripts "$logs/scripts.log" "$FORK_ROOT/tests/fork/scripts-test.sh"
@@ -241,8 +244,11 @@ for suite in "${suites[@]}"; do
         done ;;
     *) die "check.sh: unknown suite '$suite' (scripts, patches, unit, qtest, functional, fuzz, libvirt, bench, upstreams)" ;;
     esac
+    timings+=("$suite $(( (SECONDS - suite_start + 30) / 60 ))")
 done
 
 echo
+echo "minutes by suite: ${timings[*]/%/,} total $(( (SECONDS + 30) / 60 ))" |
+    sed 's/,,* total/; total/; s/, /; /g'
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]
