@@ -11,7 +11,9 @@
 #            quarters of the executions; the RSS limit still stops a run
 #            whose memory grows.
 #        fuzz.sh replay [--tap]
-#            every input of the repository's corpus, once, on every target
+#            the repository's corpus, once: on every target the shared
+#            inputs (seeds, recorded boots, regressions), on each target
+#            what fuzzing it found (its own folder)
 #        fuzz.sh merge
 #            add what build/fuzz/corpus found to the repository's corpus,
 #            minimised (libFuzzer -merge=1)
@@ -85,8 +87,12 @@ replay)
     for t in "${targets[@]}"; do
         n=$((n + 1))
         log=$work/replay-$t.log
+        # Another target's finds are new inputs here, not regressions:
+        # fuzzing (and make fuzz-coverage) try them, the replay need not.
         if "$fuzzer" --fuzz-target="$t" -runs=0 -timeout=10 \
-               -rss_limit_mb=8192 -max_len=4096 "$corpus"/* > "$log" 2>&1; then
+               -rss_limit_mb=8192 -max_len=4096 \
+               "$corpus"/seeds "$corpus"/recorded "$corpus"/regressions \
+               "$corpus/$t" > "$log" 2>&1; then
             [ "$tap" = 0 ] || echo "ok $n - replay on $t: $(grep -o 'INITED.*' "$log" | head -n 1)"
         else
             failed=$((failed + 1))
