@@ -40,6 +40,7 @@ export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-time_macros}
 
 compiler=(--cc="ccache gcc" --host-cc="ccache gcc")
 configure_env=()
+variant=()
 if [ "$kind" = cross ]; then
     sysroot=$FORK_CACHE/cross-sysroot
     [ -f "$sysroot/manifest" ] ||
@@ -55,9 +56,6 @@ if [ "$kind" = cross ]; then
         --extra-ldflags="-Wl,-rpath-link,/usr/$CROSS_TRIPLET/lib"
     )
     configure_env=(PKG_CONFIG="$sysroot/pkg-config")
-fi
-variant=()
-if [ "$kind" = cross ]; then
     # An L1's QEMU runs pseries guests with KVM and nothing else: no TCG,
     # no other machine, a third of the objects to compile.
     variant=(

@@ -248,7 +248,6 @@ for suite in "${suites[@]}"; do
 done
 
 echo
-echo "minutes by suite: ${timings[*]/%/,} total $(( (SECONDS + 30) / 60 ))" |
-    sed 's/,,* total/; total/; s/, /; /g'
+echo "minutes by suite: $(printf '%s; ' "${timings[@]}")total $(( (SECONDS + 30) / 60 ))"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]
