@@ -7,7 +7,8 @@
  * keeps them apart by LPID.  What the L2's may not outlive:
  * - another context on this vCPU: another L2, another vCPU of it, or
  *   other partition or process tables, PIDR or LPCR.  The vCPU's tag says
- *   which context its L2 translations belong to; another one flushes them.
+ *   which context its L2 translations belong to (the PIDR of the L2's
+ *   exit, since it may change it); another one flushes them.
  * - the same L2 vCPU run on another vCPU of the L1 since, where its
  *   kernel may have invalidated translations with tlbiel, which reaches
  *   that vCPU only.  Hardware KVM flushes there from the L1's vcpu_token;
@@ -19,7 +20,8 @@
  * - the end of what the tags name: a guest deleted, a partition table
  *   set, a machine reset.  The generation moves on, and each vCPU flushes
  *   at its next entry.
- * The L2's own tlbie, tlbiel and PIDR changes flush as on any CPU.
+ * The L2's own tlbie and tlbiel flush as on any CPU, and a PIDR change
+ * flushes its own translations of quadrants 0 and 1 (misc_helper.c).
  *
  * All of it runs under the BQL, in hypercalls of the vCPU concerned.
  *
@@ -138,6 +140,18 @@ void spapr_nested_tlb_enter(SpaprMachineState *spapr, PowerPCCPU *cpu,
     owner->guest = tag.guest;
     owner->vcpu = tag.vcpu;
     owner->cpu_index = cs->cpu_index;
+}
+
+void spapr_nested_tlb_exit(SpaprMachineState *spapr, PowerPCCPU *cpu)
+{
+    SpaprNestedTlb *tlb = spapr_nested_tlb(spapr);
+
+    /*
+     * The L2 may have changed PIDR as it ran, which flushed what it had
+     * of the one before: what it leaves behind is of the one it exits with.
+     */
+    spapr_nested_tlb_tag(tlb, CPU(cpu)->cpu_index)->pidr =
+        cpu->env.spr[SPR_BOOKS_PID];
 }
 
 void spapr_nested_tlb_forget(SpaprMachineState *spapr)

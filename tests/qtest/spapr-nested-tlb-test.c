@@ -16,6 +16,12 @@
  * and, in the second, one 4 KiB page (L2_PAGE) onto a page of the L1 that
  * holds a value the L2 reads and writes back to the L1 at RESULT.
  *
+ * A PIDR change keeps the translations of quadrant 3 and of the other
+ * level (target/ppc/misc_helper.c); those of quadrant 0 it must not.  An
+ * L2, then an L1, in virtual mode reads a page and runs a block at the
+ * same quadrant 0 addresses under PIDR 0, 1 and 2, each its own; an L2
+ * entered again under the PIDR it started with reads that one's page.
+ *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
@@ -61,6 +67,41 @@
 #define L2_CODE 0x3300000
 #define VCPU1_CODE 0x3400000
 #define RTAS_ARGS 0x3401000
+
+/*
+ * Process-scoped tables, in the L2's real memory (the L1's below 1 GiB)
+ * or the L1's: PID 0's maps the first GiB (at quadrant 3, and at quadrant
+ * 0 where VALUE_0 is at Q0_DATA), PID 1's Q0_DATA and Q0_CODE onto PAGE_A
+ * and CODE_A, PID 2's onto PAGE_B and CODE_B.
+ */
+#define PTREES 0x2b00000
+#define PTREE_SIZE 0x20000
+#define Q0_DATA 0x10000000
+#define Q0_CODE 0x10001000
+#define CODE_A 0x2802000
+#define CODE_B 0x2803000
+#define VALUE_0 0x0000cccc0000ccccULL
+#define R_PTE_EAA_PRIV 0x8ULL
+#define H_REGISTER_PROC_TBL 0x37c
+/* modify, register, radix, GTSE */
+#define PROC_TBL_RADIX 0x1d
+
+#define SPR_SRR0 26
+#define SPR_SRR1 27
+#define SPR_PIDR 48
+#define INSN_MTSPR(spr, rs) (0x7c0003a6 | (rs) << 21 | ((spr) & 0x1f) << 16 | \
+                             ((spr) >> 5) << 11)
+#define INSN_RFID 0x4c000024
+#define INSN_STD_AT(rs, ra, ds) (0xf8000000 | (rs) << 21 | (ra) << 16 | \
+                                 ((ds) & 0xfffc))
+/*
+ * pidr_code(): PIDR_VIRT instructions in real mode, then PIDR_BODY -
+ * PIDR_VIRT in virtual mode that store PIDR_RESULTS values at RESULT
+ */
+#define PIDR_VIRT 10
+#define PIDR_BODY 29
+#define PIDR_RESULTS 5
+#define PIDR_DONE 0x600d
 
 /* The L0's answer to an hcall of the L2: in GPR 3 (v1) or 4 (v2) */
 #define SC_VECTOR 0xc00
@@ -357,6 +398,152 @@ static void invalidation_from_another_vcpu(const void *data)
     qtest_quit(l1.qts);
 }
 
+static void write_process_tables(QTestState *qts)
+{
+    const uint32_t code_a[] = { INSN_LI(7, 1), INSN_BLR };
+    const uint32_t code_b[] = { INSN_LI(7, 2), INSN_BLR };
+    int pid;
+
+    qtest_memset(qts, PROCTBL, 0, PROCTBL_SIZE);
+    for (pid = 0; pid <= 2; pid++) {
+        uint64_t root = PTREES + pid * PTREE_SIZE;
+
+        qtest_memset(qts, root, 0, TREE_PTES + 0x1000);
+        qtest_writeq(qts, root, R_PTE_VALID | (root + TREE_DIR1) | DIR_NLS);
+        qtest_writeq(qts, PROCTBL + 16 * pid,
+                     PATE0_RTS52 | root | ROOT_NLS);
+        if (!pid) {
+            qtest_writeq(qts, root + TREE_DIR1,
+                         R_PTE_RWX_RC | R_PTE_EAA_PRIV);
+            continue;
+        }
+        qtest_writeq(qts, root + TREE_DIR1,
+                     R_PTE_VALID | (root + TREE_DIR2) | DIR_NLS);
+        qtest_writeq(qts, root + TREE_DIR2 + (Q0_DATA >> 21) * 8,
+                     R_PTE_VALID | (root + TREE_PTES) | DIR_NLS);
+        qtest_writeq(qts, root + TREE_PTES, R_PTE_RWX_RC | R_PTE_EAA_PRIV |
+                     (pid == 1 ? PAGE_A : PAGE_B));
+        qtest_writeq(qts, root + TREE_PTES + 8, R_PTE_RWX_RC |
+                     R_PTE_EAA_PRIV | (pid == 1 ? CODE_A : CODE_B));
+    }
+    qtest_writeq(qts, Q0_DATA, VALUE_0);
+    qtest_writeq(qts, PAGE_A, VALUE_A);
+    qtest_writeq(qts, PAGE_B, VALUE_B);
+    spapr_nested_write_code(qts, CODE_A, code_a, ARRAY_SIZE(code_a));
+    spapr_nested_write_code(qts, CODE_B, code_b, ARRAY_SIZE(code_b));
+}
+
+/*
+ * Code at @base, in real mode: on to its quadrant 3 address in virtual
+ * mode (instruction PIDR_VIRT), where it reads Q0_DATA under the PIDR it
+ * has, and then under PIDR 1 and 2 reads Q0_DATA and calls Q0_CODE, to
+ * RESULT onwards; then @end, which has the quadrant 3 address of RESULT
+ * in r8.  Returns the number of instructions, at most 40.
+ */
+static int pidr_code(uint32_t *code, uint64_t base, const uint32_t *end,
+                     int n_end)
+{
+    uint64_t entry = base + PIDR_VIRT * 4;
+    int n = 0, pid;
+
+    code[n++] = INSN_LIS(9, 0xc000);
+    code[n++] = INSN_SLDI32(9, 9);
+    code[n++] = INSN_ORIS(10, 9, entry >> 16);
+    code[n++] = INSN_ORI(10, 10, entry & 0xffff);
+    code[n++] = INSN_MTSPR(SPR_SRR0, 10);
+    code[n++] = INSN_LIS(11, 0x8000);
+    code[n++] = INSN_SLDI32(11, 11);
+    code[n++] = INSN_ORI(11, 11, MSR_ME | MSR_IR | MSR_DR);
+    code[n++] = INSN_MTSPR(SPR_SRR1, 11);
+    code[n++] = INSN_RFID;
+    g_assert_cmpint(n, ==, PIDR_VIRT);
+    code[n++] = INSN_LIS(5, Q0_DATA >> 16);
+    code[n++] = INSN_ORI(12, 5, Q0_CODE & 0xffff);
+    code[n++] = INSN_ORIS(8, 9, RESULT >> 16);
+    code[n++] = INSN_LD(7, 5);
+    code[n++] = INSN_STD_AT(7, 8, 0);
+    for (pid = 1; pid <= 2; pid++) {
+        code[n++] = INSN_LI(4, pid);
+        code[n++] = INSN_MTSPR(SPR_PIDR, 4);
+        code[n++] = INSN_LD(7, 5);
+        code[n++] = INSN_STD_AT(7, 8, 16 * pid - 8);
+        code[n++] = INSN_MTCTR(12);
+        code[n++] = INSN_BCTRL;
+        code[n++] = INSN_STD_AT(7, 8, 16 * pid);
+    }
+    g_assert_cmpint(n, ==, PIDR_BODY);
+    g_assert_cmpint(n + n_end, <=, 40);
+    memcpy(code + n, end, n_end * sizeof(*end));
+    return n + n_end;
+}
+
+/* What pidr_code() read under the PIDR it had: @first, and then 1 and 2 */
+static void assert_pidr_results(QTestState *qts, uint64_t first)
+{
+    const uint64_t expected[PIDR_RESULTS] = {
+        first, VALUE_A, 1, VALUE_B, 2,
+    };
+    int i;
+
+    for (i = 0; i < PIDR_RESULTS; i++) {
+        g_assert_cmphex(qtest_readq(qts, RESULT + 8 * i), ==, expected[i]);
+    }
+}
+
+/*
+ * The L2 makes an hcall after its reads; entered again, v2 goes on with
+ * PIDR 2 and reads PAGE_B first, v1 starts over with PIDR 0, as the L1
+ * hands it over, and reads VALUE_0, not what the L2 left in the TLB.
+ */
+static void l2_pidr(const void *data)
+{
+    bool papr = GPOINTER_TO_INT(data);
+    const uint32_t end[] = {
+        INSN_SC1, INSN_B(4 * (PIDR_VIRT - PIDR_BODY - 1)),
+    };
+    uint32_t code[40];
+    int n, round;
+    L1 l1;
+
+    n = pidr_code(code, L2_CODE, end, ARRAY_SIZE(end));
+    l1_init(&l1, papr, 1, "", code, n);
+    write_process_tables(l1.qts);
+    for (round = 0; round < 2; round++) {
+        run_l2(&l1, 0);
+        assert_pidr_results(l1.qts, round && papr ? VALUE_B : VALUE_0);
+    }
+    qtest_quit(l1.qts);
+}
+
+/* The same reads in the L1 itself, which registers its process table */
+static void l1_pidr(void)
+{
+    const uint64_t proc_tbl[] = { PROC_TBL_RADIX, PROCTBL, 0, 0 };
+    const uint32_t end[] = {
+        INSN_LI(7, PIDR_DONE), INSN_STD_AT(7, 8, 8 * PIDR_RESULTS),
+        INSN_B(0),
+    };
+    QTestState *qts = qtest_init("-accel tcg -S -M pseries -cpu power10");
+    uint64_t nip = spapr_nested_vcpu0_reg(qts, "NIP");
+    gint64 deadline = g_get_monotonic_time() + PATIENCE_US;
+    uint32_t code[40];
+    int n;
+
+    write_process_tables(qts);
+    n = pidr_code(code, nip, end, ARRAY_SIZE(end));
+    spapr_nested_write_code(qts, nip, code, n);
+    g_assert_cmpint(qtest_hcall(qts, 0, H_REGISTER_PROC_TBL,
+                                ARRAY_SIZE(proc_tbl), proc_tbl, NULL),
+                    ==, H_SUCCESS);
+    qtest_qmp_assert_success(qts, "{ 'execute': 'cont' }");
+    while (qtest_readq(qts, RESULT + 8 * PIDR_RESULTS) != PIDR_DONE) {
+        g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+        g_usleep(POLL_US);
+    }
+    assert_pidr_results(qts, VALUE_0);
+    qtest_quit(qts);
+}
+
 /* Each test with the nested-HV API (v1) and the PAPR API (v2) */
 static void add_tests(const char *name, GTestDataFunc fn)
 {
@@ -375,5 +562,7 @@ int main(int argc, char **argv)
     add_tests("vcpu-moved", vcpu_moved);
     add_tests("invalidation-from-another-vcpu",
               invalidation_from_another_vcpu);
+    add_tests("pidr", l2_pidr);
+    qtest_add_func("spapr/nested-tlb/l1-pidr", l1_pidr);
     return g_test_run();
 }

@@ -21,6 +21,9 @@ typedef struct SpaprNestedTlb SpaprNestedTlb;
 void spapr_nested_tlb_enter(SpaprMachineState *spapr, PowerPCCPU *cpu,
                             uint64_t vcpu);
 
+/* @cpu leaves the L2 it runs, whose registers it still holds */
+void spapr_nested_tlb_exit(SpaprMachineState *spapr, PowerPCCPU *cpu);
+
 /* The L2 translations of @cs, all of them.  On @cs's thread. */
 void spapr_nested_tlb_flush(CPUState *cs);
 
