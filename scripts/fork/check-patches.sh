@@ -39,7 +39,7 @@ reexport() {
     local tmp
     tmp=$(mktemp -d)
     export_series "$src" "$tmp"
-    diff -ru "$FORK_PATCHES" "$tmp"
+    diff -ru -x series.builds "$FORK_PATCHES" "$tmp"
     local rc=$?
     rm -rf "$tmp"
     return $rc
@@ -62,44 +62,55 @@ done < <(fork_files)
 
 # A build proves a commit of the series once: the same tree, the same fork
 # files its build read and the same build setup build the same.  Each
-# commit that builds leaves in $FORK_CACHE/series-builds/TREE the fork
-# files its build read (sources and headers from ninja's dependency log,
-# meson files and inputs from build.ninja); a later run where all of those
-# are unchanged does not build it again.
-stamps=$FORK_CACHE/series-builds
+# commit that builds gets a line in the queue's series.builds: its tree,
+# the digest of the setup and of the fork files its build read (sources
+# and headers from ninja's dependency log, meson files and inputs from
+# build.ninja), and those files.  The file is committed with the queue, so
+# that a clean checkout knows it too: a later run, on any machine, where
+# all of those are unchanged does not build that commit again.
+builds=$FORK_PATCHES/series.builds
 setup_digest=$( { cat "$FORK_ROOT/scripts/fork/build.sh" \
                     "$FORK_ROOT/scripts/fork/pins.sh"; gcc --version; } |
                sha256sum | cut -d' ' -f1)
-# files_digest LIST: of the setup and the fork files named in LIST
+# files_digest < LIST: of the setup and the fork files named in LIST
 files_digest() {
     { echo "$setup_digest"
       while read -r f; do
           echo "$f $(sha256sum < "$FORK_ROOT/$f" 2> /dev/null || echo gone)"
-      done < "$1"; } | sha256sum | cut -d' ' -f1
+      done; } | sha256sum | cut -d' ' -f1
 }
 # record_build TREE: the fork files the series build just read
 record_build() {
-    local obj=$FORK_BUILD/series/obj
-    mkdir -p "$stamps"
-    { ninja -C "$obj" -t deps; cat "$obj/build.ninja"; } |
+    local obj=$FORK_BUILD/series/obj files
+    files=$({ ninja -C "$obj" -t deps; cat "$obj/build.ninja"; } |
         grep -o '\.\./src/[^ :$]*' | sed 's|^\.\./src/||' | sort -u |
-        comm -12 - <(fork_files | sort) > "$stamps/$1.files"
-    files_digest "$stamps/$1.files" > "$stamps/$1.digest"
+        comm -12 - <(fork_files | sort))
+    { grep -v "^$1 " "$builds" 2> /dev/null
+      echo "$1 $(files_digest <<< "$files") $(tr '\n' ' ' <<< "$files")"; } |
+        sort > "$builds.new"
+    mv "$builds.new" "$builds"
 }
 built_before() {
-    [ -f "$stamps/$1.files" ] && [ -f "$stamps/$1.digest" ] &&
-        [ "$(files_digest "$stamps/$1.files")" = "$(cat "$stamps/$1.digest")" ]
+    local line
+    line=$(grep "^$1 " "$builds" 2> /dev/null) || return 1
+    # shellcheck disable=SC2086 # the line's fields
+    set -- $line
+    local digest=$2
+    shift 2
+    [ "$(printf '%s\n' "$@" | files_digest)" = "$digest" ]
 }
 
 # What each commit must build: what make check's suites run on the tree
 series_suites=(unit qtest-ppc64 func-ppc64)
 if [ "$build" = 1 ]; then
+    trees=()
     head=$(git_quiet -C "$src" rev-parse HEAD)
     for c in $(git_quiet -C "$src" rev-list --reverse upstream..HEAD); do
         subject=$(git_quiet -C "$src" log -1 --format=%s "$c")
         tree=$(git_quiet -C "$src" rev-parse "$c^{tree}")
+        trees+=("$tree")
         if built_before "$tree"; then
-            ok "builds on its own: $subject (built before: same tree, fork files and setup)"
+            ok "builds on its own: $subject (built before, $UPSTREAM_QUEUE/series.builds: same tree, fork files and setup)"
             continue
         fi
         git_quiet -C "$src" checkout -q --detach "$c"
@@ -113,6 +124,11 @@ if [ "$build" = 1 ]; then
         fi
     done
     git_quiet -C "$src" checkout -q --detach "$head"
+    # only the commits of this queue
+    if [ -f "$builds" ]; then
+        grep -F -f <(printf '%s \n' "${trees[@]}") "$builds" > "$builds.new" || true
+        mv "$builds.new" "$builds"
+    fi
 fi
 
 # The queue's size against upstream: what every rebase has to carry
