@@ -126,7 +126,8 @@ if [ "$build" = 1 ]; then
     git_quiet -C "$src" checkout -q --detach "$head"
     # only the commits of this queue
     if [ -f "$builds" ]; then
-        grep -F -f <(printf '%s \n' "${trees[@]}") "$builds" > "$builds.new" || true
+        awk 'NR == FNR { keep[$1]; next } $1 in keep' \
+            <(printf '%s\n' "${trees[@]}") "$builds" > "$builds.new"
         mv "$builds.new" "$builds"
     fi
 fi
