@@ -95,13 +95,17 @@
 #define INSN_STD_AT(rs, ra, ds) (0xf8000000 | (rs) << 21 | (ra) << 16 | \
                                  ((ds) & 0xfffc))
 /*
- * pidr_code(): PIDR_VIRT instructions in real mode, then PIDR_BODY -
- * PIDR_VIRT in virtual mode that store PIDR_RESULTS values at RESULT
+ * pidr_code(): PIDR_VIRT instructions in real mode, then more in virtual
+ * mode that store PIDR_RESULTS values at RESULT; with @touch, before each
+ * read of Q0_DATA, it reads the PIDR_TOUCHED pages after Q0_CODE, more
+ * than the L0 keeps a list of (target/ppc/mmu_helper.c), and those of
+ * Q0_DATA and Q0_CODE are not on it.
  */
 #define PIDR_VIRT 10
-#define PIDR_BODY 29
 #define PIDR_RESULTS 5
 #define PIDR_DONE 0x600d
+#define PIDR_TOUCHED 10
+#define PIDR_MAX_CODE 64
 
 /* The L0's answer to an hcall of the L2: in GPR 3 (v1) or 4 (v2) */
 #define SC_VECTOR 0xc00
@@ -402,7 +406,7 @@ static void write_process_tables(QTestState *qts)
 {
     const uint32_t code_a[] = { INSN_LI(7, 1), INSN_BLR };
     const uint32_t code_b[] = { INSN_LI(7, 2), INSN_BLR };
-    int pid;
+    int pid, i;
 
     qtest_memset(qts, PROCTBL, 0, PROCTBL_SIZE);
     for (pid = 0; pid <= 2; pid++) {
@@ -425,6 +429,10 @@ static void write_process_tables(QTestState *qts)
                      (pid == 1 ? PAGE_A : PAGE_B));
         qtest_writeq(qts, root + TREE_PTES + 8, R_PTE_RWX_RC |
                      R_PTE_EAA_PRIV | (pid == 1 ? CODE_A : CODE_B));
+        for (i = 0; i < PIDR_TOUCHED; i++) {
+            qtest_writeq(qts, root + TREE_PTES + 16 + 8 * i, R_PTE_RWX_RC |
+                         R_PTE_EAA_PRIV | (pid == 1 ? PAGE_A : PAGE_B));
+        }
     }
     qtest_writeq(qts, Q0_DATA, VALUE_0);
     qtest_writeq(qts, PAGE_A, VALUE_A);
@@ -433,15 +441,30 @@ static void write_process_tables(QTestState *qts)
     spapr_nested_write_code(qts, CODE_B, code_b, ARRAY_SIZE(code_b));
 }
 
+/* With @touch, code that reads the PIDR_TOUCHED pages after Q0_CODE */
+static int touch_code(uint32_t *code, bool touch)
+{
+    int n = 0;
+
+    if (touch) {
+        code[n++] = INSN_LI(6, PIDR_TOUCHED);
+        code[n++] = INSN_MTCTR(6);
+        code[n++] = INSN_ADDI(6, 5, Q0_CODE + 0x1000 - Q0_DATA);
+        code[n++] = INSN_LD(7, 6);
+        code[n++] = INSN_ADDI(6, 6, 0x1000);
+        code[n++] = INSN_BDNZ(-8);
+    }
+    return n;
+}
+
 /*
  * Code at @base, in real mode: on to its quadrant 3 address in virtual
  * mode (instruction PIDR_VIRT), where it reads Q0_DATA under the PIDR it
  * has, and then under PIDR 1 and 2 reads Q0_DATA and calls Q0_CODE, to
- * RESULT onwards; then @end, which has the quadrant 3 address of RESULT
- * in r8.  Returns the number of instructions, at most 40.
+ * RESULT onwards, with quadrant 3's address of RESULT in r8.  Returns the
+ * number of instructions; what follows is the caller's.
  */
-static int pidr_code(uint32_t *code, uint64_t base, const uint32_t *end,
-                     int n_end)
+static int pidr_code(uint32_t *code, uint64_t base, bool touch)
 {
     uint64_t entry = base + PIDR_VIRT * 4;
     int n = 0, pid;
@@ -460,21 +483,20 @@ static int pidr_code(uint32_t *code, uint64_t base, const uint32_t *end,
     code[n++] = INSN_LIS(5, Q0_DATA >> 16);
     code[n++] = INSN_ORI(12, 5, Q0_CODE & 0xffff);
     code[n++] = INSN_ORIS(8, 9, RESULT >> 16);
+    n += touch_code(code + n, touch);
     code[n++] = INSN_LD(7, 5);
     code[n++] = INSN_STD_AT(7, 8, 0);
     for (pid = 1; pid <= 2; pid++) {
         code[n++] = INSN_LI(4, pid);
         code[n++] = INSN_MTSPR(SPR_PIDR, 4);
+        n += touch_code(code + n, touch);
         code[n++] = INSN_LD(7, 5);
         code[n++] = INSN_STD_AT(7, 8, 16 * pid - 8);
         code[n++] = INSN_MTCTR(12);
         code[n++] = INSN_BCTRL;
         code[n++] = INSN_STD_AT(7, 8, 16 * pid);
     }
-    g_assert_cmpint(n, ==, PIDR_BODY);
-    g_assert_cmpint(n + n_end, <=, 40);
-    memcpy(code + n, end, n_end * sizeof(*end));
-    return n + n_end;
+    return n;
 }
 
 /* What pidr_code() read under the PIDR it had: @first, and then 1 and 2 */
@@ -495,17 +517,17 @@ static void assert_pidr_results(QTestState *qts, uint64_t first)
  * PIDR 2 and reads PAGE_B first, v1 starts over with PIDR 0, as the L1
  * hands it over, and reads VALUE_0, not what the L2 left in the TLB.
  */
-static void l2_pidr(const void *data)
+static void l2_pidr_test(bool papr, bool touch)
 {
-    bool papr = GPOINTER_TO_INT(data);
-    const uint32_t end[] = {
-        INSN_SC1, INSN_B(4 * (PIDR_VIRT - PIDR_BODY - 1)),
-    };
-    uint32_t code[40];
+    uint32_t code[PIDR_MAX_CODE];
     int n, round;
     L1 l1;
 
-    n = pidr_code(code, L2_CODE, end, ARRAY_SIZE(end));
+    n = pidr_code(code, L2_CODE, touch);
+    code[n] = INSN_SC1;
+    code[n + 1] = INSN_B(4 * (PIDR_VIRT - n - 1));
+    n += 2;
+    g_assert_cmpint(n, <=, PIDR_MAX_CODE);
     l1_init(&l1, papr, 1, "", code, n);
     write_process_tables(l1.qts);
     for (round = 0; round < 2; round++) {
@@ -515,22 +537,33 @@ static void l2_pidr(const void *data)
     qtest_quit(l1.qts);
 }
 
+static void l2_pidr(const void *data)
+{
+    l2_pidr_test(GPOINTER_TO_INT(data), false);
+}
+
+/* The same with more pages of quadrant 0 than the L0 lists */
+static void l2_pidr_many_pages(const void *data)
+{
+    l2_pidr_test(GPOINTER_TO_INT(data), true);
+}
+
 /* The same reads in the L1 itself, which registers its process table */
-static void l1_pidr(void)
+static void l1_pidr_test(bool touch)
 {
     const uint64_t proc_tbl[] = { PROC_TBL_RADIX, PROCTBL, 0, 0 };
-    const uint32_t end[] = {
-        INSN_LI(7, PIDR_DONE), INSN_STD_AT(7, 8, 8 * PIDR_RESULTS),
-        INSN_B(0),
-    };
     QTestState *qts = qtest_init("-accel tcg -S -M pseries -cpu power10");
     uint64_t nip = spapr_nested_vcpu0_reg(qts, "NIP");
     gint64 deadline = g_get_monotonic_time() + PATIENCE_US;
-    uint32_t code[40];
+    uint32_t code[PIDR_MAX_CODE];
     int n;
 
     write_process_tables(qts);
-    n = pidr_code(code, nip, end, ARRAY_SIZE(end));
+    n = pidr_code(code, nip, touch);
+    code[n++] = INSN_LI(7, PIDR_DONE);
+    code[n++] = INSN_STD_AT(7, 8, 8 * PIDR_RESULTS);
+    code[n++] = INSN_B(0);
+    g_assert_cmpint(n, <=, PIDR_MAX_CODE);
     spapr_nested_write_code(qts, nip, code, n);
     g_assert_cmpint(qtest_hcall(qts, 0, H_REGISTER_PROC_TBL,
                                 ARRAY_SIZE(proc_tbl), proc_tbl, NULL),
@@ -542,6 +575,16 @@ static void l1_pidr(void)
     }
     assert_pidr_results(qts, VALUE_0);
     qtest_quit(qts);
+}
+
+static void l1_pidr(void)
+{
+    l1_pidr_test(false);
+}
+
+static void l1_pidr_many_pages(void)
+{
+    l1_pidr_test(true);
 }
 
 /* Each test with the nested-HV API (v1) and the PAPR API (v2) */
@@ -563,6 +606,8 @@ int main(int argc, char **argv)
     add_tests("invalidation-from-another-vcpu",
               invalidation_from_another_vcpu);
     add_tests("pidr", l2_pidr);
+    add_tests("pidr-many-pages", l2_pidr_many_pages);
     qtest_add_func("spapr/nested-tlb/l1-pidr", l1_pidr);
+    qtest_add_func("spapr/nested-tlb/l1-pidr-many-pages", l1_pidr_many_pages);
     return g_test_run();
 }
