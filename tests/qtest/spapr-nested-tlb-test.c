@@ -17,10 +17,13 @@
  * holds a value the L2 reads and writes back to the L1 at RESULT.
  *
  * A PIDR change keeps the translations of quadrant 3 and of the other
- * level (target/ppc/misc_helper.c); those of quadrant 0 it must not.  An
+ * level (target/ppc/mmu_helper.c); those of quadrant 0 it must not.  An
  * L2, then an L1, in virtual mode reads a page and runs a block at the
  * same quadrant 0 addresses under PIDR 0, 1 and 2, each its own; an L2
  * entered again under the PIDR it started with reads that one's page.
+ * The L0 flushes the quadrant 0 pages it listed, or all of them when
+ * there were too many to list: the same reads, with ten more pages read
+ * before each, try the second.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
