@@ -25,6 +25,11 @@
  * there were too many to list: the same reads, with ten more pages read
  * before each, try the second.
  *
+ * A process-scoped tlbie or tlbiel flushes the level that runs it alone
+ * (an L1's, or its L2's): an L2, then an L1, reads a page of quadrant 0,
+ * remaps it in its process table, invalidates it by page or by PID, and
+ * reads the new page; an L1's tlbie on one vCPU reaches its other vCPU.
+ *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
@@ -97,18 +102,36 @@
 #define INSN_RFID 0x4c000024
 #define INSN_STD_AT(rs, ra, ds) (0xf8000000 | (rs) << 21 | (ra) << 16 | \
                                  ((ds) & 0xfffc))
+/* virt_code(): VIRT_ENTRY instructions in real mode */
+#define VIRT_ENTRY 10
 /*
- * pidr_code(): PIDR_VIRT instructions in real mode, then more in virtual
- * mode that store PIDR_RESULTS values at RESULT; with @touch, before each
- * read of Q0_DATA, it reads the PIDR_TOUCHED pages after Q0_CODE, more
- * than the L0 keeps a list of (target/ppc/mmu_helper.c), and those of
- * Q0_DATA and Q0_CODE are not on it.
+ * pidr_code(): in virtual mode, stores PIDR_RESULTS values at RESULT; with
+ * @touch, before each read of Q0_DATA, it reads the PIDR_TOUCHED pages
+ * after Q0_CODE, more than the L0 keeps a list of
+ * (target/ppc/mmu_helper.c), and those of Q0_DATA and Q0_CODE are not on
+ * it.
  */
-#define PIDR_VIRT 10
 #define PIDR_RESULTS 5
 #define PIDR_DONE 0x600d
 #define PIDR_TOUCHED 10
 #define PIDR_MAX_CODE 64
+
+/*
+ * tlbie_code(): in virtual mode, under PID 1, reads Q0_DATA, points PID
+ * 1's PTE of it (PID1_Q0_PTE) at PAGE_B with the value at NEW_PTE,
+ * invalidates, reads again, and stores both at RESULT.
+ */
+#define PID1_Q0_PTE (PTREES + PTREE_SIZE + TREE_PTES)
+#define NEW_PTE 0x2920000
+#define TLBIE_RESULTS 2
+#define TLBIE_MAX_CODE 48
+#define INSN_PTESYNC 0x7c4004ac
+#define INSN_EIEIO 0x7c0006ac
+#define INSN_TLBSYNC 0x7c00046c
+/* RIC 0 (TLB), PRS 1, R 1 */
+#define INSN_TLBIE_PRS(rb, rs, local) \
+    (0x7c030000 | (rs) << 21 | (rb) << 11 | ((local) ? 0x224 : 0x264))
+#define TLBIE_RB_IS_PID 0x400
 
 /* The L0's answer to an hcall of the L2: in GPR 3 (v1) or 4 (v2) */
 #define SC_VECTOR 0xc00
@@ -461,16 +484,13 @@ static int touch_code(uint32_t *code, bool touch)
 }
 
 /*
- * Code at @base, in real mode: on to its quadrant 3 address in virtual
- * mode (instruction PIDR_VIRT), where it reads Q0_DATA under the PIDR it
- * has, and then under PIDR 1 and 2 reads Q0_DATA and calls Q0_CODE, to
- * RESULT onwards, with quadrant 3's address of RESULT in r8.  Returns the
- * number of instructions; what follows is the caller's.
+ * Code at @base, in real mode, that goes on at its quadrant 3 address in
+ * virtual mode (instruction VIRT_ENTRY), with 0xc000000000000000 in r9
  */
-static int pidr_code(uint32_t *code, uint64_t base, bool touch)
+static int virt_code(uint32_t *code, uint64_t base)
 {
-    uint64_t entry = base + PIDR_VIRT * 4;
-    int n = 0, pid;
+    uint64_t entry = base + VIRT_ENTRY * 4;
+    int n = 0;
 
     code[n++] = INSN_LIS(9, 0xc000);
     code[n++] = INSN_SLDI32(9, 9);
@@ -482,7 +502,20 @@ static int pidr_code(uint32_t *code, uint64_t base, bool touch)
     code[n++] = INSN_ORI(11, 11, MSR_ME | MSR_IR | MSR_DR);
     code[n++] = INSN_MTSPR(SPR_SRR1, 11);
     code[n++] = INSN_RFID;
-    g_assert_cmpint(n, ==, PIDR_VIRT);
+    g_assert_cmpint(n, ==, VIRT_ENTRY);
+    return n;
+}
+
+/*
+ * Code at @base, in real mode: in virtual mode, it reads Q0_DATA under the
+ * PIDR it has, and then under PIDR 1 and 2 reads Q0_DATA and calls
+ * Q0_CODE, to RESULT onwards, with quadrant 3's address of RESULT in r8.
+ * Returns the number of instructions; what follows is the caller's.
+ */
+static int pidr_code(uint32_t *code, uint64_t base, bool touch)
+{
+    int n = virt_code(code, base), pid;
+
     code[n++] = INSN_LIS(5, Q0_DATA >> 16);
     code[n++] = INSN_ORI(12, 5, Q0_CODE & 0xffff);
     code[n++] = INSN_ORIS(8, 9, RESULT >> 16);
@@ -528,7 +561,7 @@ static void l2_pidr_test(bool papr, bool touch)
 
     n = pidr_code(code, L2_CODE, touch);
     code[n] = INSN_SC1;
-    code[n + 1] = INSN_B(4 * (PIDR_VIRT - n - 1));
+    code[n + 1] = INSN_B(4 * (VIRT_ENTRY - n - 1));
     n += 2;
     g_assert_cmpint(n, <=, PIDR_MAX_CODE);
     l1_init(&l1, papr, 1, "", code, n);
@@ -590,6 +623,197 @@ static void l1_pidr_many_pages(void)
     l1_pidr_test(true);
 }
 
+typedef enum TlbieLevel {
+    TLBIE_L2_HV,
+    TLBIE_L2_PAPR,
+    TLBIE_L1,
+} TlbieLevel;
+
+typedef struct TlbieCase {
+    const char *name;
+    TlbieLevel level;
+    bool local;                 /* tlbiel, or tlbie */
+    bool by_pid;                /* all of PID 1's translations, or a page */
+} TlbieCase;
+
+static const TlbieCase tlbie_cases[] = {
+    { "hv-tlbie-page", TLBIE_L2_HV, false, false },
+    { "hv-tlbie-pid", TLBIE_L2_HV, false, true },
+    { "hv-tlbiel-page", TLBIE_L2_HV, true, false },
+    { "hv-tlbiel-pid", TLBIE_L2_HV, true, true },
+    { "papr-tlbie-page", TLBIE_L2_PAPR, false, false },
+    { "papr-tlbie-pid", TLBIE_L2_PAPR, false, true },
+    { "papr-tlbiel-page", TLBIE_L2_PAPR, true, false },
+    { "papr-tlbiel-pid", TLBIE_L2_PAPR, true, true },
+    { "l1-tlbie-page", TLBIE_L1, false, false },
+    { "l1-tlbie-pid", TLBIE_L1, false, true },
+    { "l1-tlbiel-page", TLBIE_L1, true, false },
+    { "l1-tlbiel-pid", TLBIE_L1, true, true },
+};
+
+/*
+ * Code at @base, in real mode: tlbie_code()'s reads, remap and
+ * invalidation of @c; what follows is the caller's.
+ */
+static int tlbie_code(uint32_t *code, uint64_t base, const TlbieCase *c)
+{
+    int n = virt_code(code, base);
+
+    code[n++] = INSN_LIS(5, Q0_DATA >> 16);
+    code[n++] = INSN_ORIS(8, 9, RESULT >> 16);
+    code[n++] = INSN_LI(4, 1);
+    code[n++] = INSN_MTSPR(SPR_PIDR, 4);
+    code[n++] = INSN_LD(7, 5);
+    code[n++] = INSN_STD_AT(7, 8, 0);
+    code[n++] = INSN_ORIS(10, 9, NEW_PTE >> 16);
+    code[n++] = INSN_LD(11, 10);
+    code[n++] = INSN_ORIS(10, 9, PID1_Q0_PTE >> 16);
+    code[n++] = INSN_ORI(10, 10, PID1_Q0_PTE & 0xffff);
+    code[n++] = INSN_STD(11, 10);
+    code[n++] = INSN_PTESYNC;
+    /* RS: the PID in its first word; RB: Q0_DATA's page, or IS 1 (PID) */
+    code[n++] = INSN_SLDI32(4, 4);
+    code[n++] = c->by_pid ? INSN_LI(6, TLBIE_RB_IS_PID) : INSN_ORI(6, 5, 0);
+    code[n++] = INSN_TLBIE_PRS(6, 4, c->local);
+    if (!c->local) {
+        code[n++] = INSN_EIEIO;
+        code[n++] = INSN_TLBSYNC;
+    }
+    code[n++] = INSN_PTESYNC;
+    code[n++] = INSN_LD(7, 5);
+    code[n++] = INSN_STD_AT(7, 8, 8);
+    return n;
+}
+
+static void assert_tlbie_results(QTestState *qts)
+{
+    g_assert_cmphex(qtest_readq(qts, RESULT), ==, VALUE_A);
+    g_assert_cmphex(qtest_readq(qts, RESULT + 8), ==, VALUE_B);
+}
+
+static void write_new_pte(QTestState *qts)
+{
+    qtest_writeq(qts, NEW_PTE, R_PTE_RWX_RC | R_PTE_EAA_PRIV | PAGE_B);
+}
+
+/* An L2 runs tlbie_code() to its hcall */
+static void l2_tlbie_test(const TlbieCase *c)
+{
+    uint32_t code[TLBIE_MAX_CODE];
+    int n;
+    L1 l1;
+
+    n = tlbie_code(code, L2_CODE, c);
+    code[n++] = INSN_SC1;
+    code[n++] = INSN_B(0);
+    g_assert_cmpint(n, <=, TLBIE_MAX_CODE);
+    l1_init(&l1, c->level == TLBIE_L2_PAPR, 1, "", code, n);
+    write_process_tables(l1.qts);
+    write_new_pte(l1.qts);
+    run_l2(&l1, 0);
+    assert_tlbie_results(l1.qts);
+    qtest_quit(l1.qts);
+}
+
+/* The L1 runs tlbie_code() on its vCPU 0, and marks it done */
+static void l1_tlbie_test(const TlbieCase *c)
+{
+    const uint64_t proc_tbl[] = { PROC_TBL_RADIX, PROCTBL, 0, 0 };
+    QTestState *qts = qtest_init("-accel tcg -S -M pseries -cpu power10");
+    uint64_t nip = spapr_nested_vcpu0_reg(qts, "NIP");
+    gint64 deadline = g_get_monotonic_time() + PATIENCE_US;
+    uint32_t code[TLBIE_MAX_CODE];
+    int n;
+
+    write_process_tables(qts);
+    write_new_pte(qts);
+    n = tlbie_code(code, nip, c);
+    code[n++] = INSN_LI(7, PIDR_DONE);
+    code[n++] = INSN_STD_AT(7, 8, 8 * TLBIE_RESULTS);
+    code[n++] = INSN_B(0);
+    g_assert_cmpint(n, <=, TLBIE_MAX_CODE);
+    spapr_nested_write_code(qts, nip, code, n);
+    g_assert_cmpint(qtest_hcall(qts, 0, H_REGISTER_PROC_TBL,
+                                ARRAY_SIZE(proc_tbl), proc_tbl, NULL),
+                    ==, H_SUCCESS);
+    qtest_qmp_assert_success(qts, "{ 'execute': 'cont' }");
+    while (qtest_readq(qts, RESULT + 8 * TLBIE_RESULTS) != PIDR_DONE) {
+        g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+        g_usleep(POLL_US);
+    }
+    assert_tlbie_results(qts);
+    qtest_quit(qts);
+}
+
+/*
+ * The L1's vCPU 0 reads Q0_DATA under PID 1 in a loop; vCPU 1, in real
+ * mode, waits for GO, remaps it and invalidates it with tlbie, by page or
+ * by PID (@data), which must reach vCPU 0.
+ */
+static void l1_tlbie_from_another_vcpu(const void *data)
+{
+    const uint64_t proc_tbl[] = { PROC_TBL_RADIX, PROCTBL, 0, 0 };
+    bool by_pid = GPOINTER_TO_INT(data);
+    const uint32_t vcpu1[] = {
+        INSN_LIS(22, GO >> 16),
+        INSN_LD(9, 22), INSN_CMPLDI(9, 0), INSN_BEQ(-8),
+        INSN_LIS(10, NEW_PTE >> 16), INSN_LD(11, 10),
+        INSN_LIS(10, PID1_Q0_PTE >> 16),
+        INSN_ORI(10, 10, PID1_Q0_PTE & 0xffff), INSN_STD(11, 10),
+        INSN_PTESYNC,
+        INSN_LI(4, 1), INSN_SLDI32(4, 4),
+        by_pid ? INSN_LI(6, TLBIE_RB_IS_PID) : INSN_LIS(6, Q0_DATA >> 16),
+        INSN_TLBIE_PRS(6, 4, false), INSN_EIEIO, INSN_TLBSYNC, INSN_PTESYNC,
+        INSN_B(0),
+    };
+    L1 l1 = {
+        .qts = qtest_init("-accel tcg -S -M pseries -cpu power10 -smp 2"),
+    };
+    uint64_t nip = spapr_nested_vcpu0_reg(l1.qts, "NIP");
+    uint32_t vcpu0[TLBIE_MAX_CODE];
+    int n;
+
+    write_process_tables(l1.qts);
+    write_new_pte(l1.qts);
+    n = virt_code(vcpu0, nip);
+    vcpu0[n++] = INSN_LIS(5, Q0_DATA >> 16);
+    vcpu0[n++] = INSN_ORIS(8, 9, RESULT >> 16);
+    vcpu0[n++] = INSN_LI(4, 1);
+    vcpu0[n++] = INSN_MTSPR(SPR_PIDR, 4);
+    vcpu0[n++] = INSN_LD(7, 5);
+    vcpu0[n++] = INSN_STD(7, 8);
+    vcpu0[n++] = INSN_B(-8);
+    spapr_nested_write_code(l1.qts, nip, vcpu0, n);
+    spapr_nested_write_code(l1.qts, VCPU1_CODE, vcpu1, ARRAY_SIZE(vcpu1));
+    qtest_writeq(l1.qts, GO, 0);
+    qtest_writeq(l1.qts, RESULT, 0);
+    g_assert_cmpint(qtest_hcall(l1.qts, 0, H_REGISTER_PROC_TBL,
+                                ARRAY_SIZE(proc_tbl), proc_tbl, NULL),
+                    ==, H_SUCCESS);
+    spapr_nested_start_vcpu(l1.qts, 1, VCPU1_CODE, RTAS_ARGS);
+    qtest_qmp_assert_success(l1.qts, "{ 'execute': 'cont' }");
+    g_assert_true(wait_result(&l1, VALUE_A));
+
+    /* remapped: vCPU 0 keeps its translation until vCPU 1 invalidates it */
+    qtest_writeq(l1.qts, PID1_Q0_PTE, R_PTE_RWX_RC | R_PTE_EAA_PRIV | PAGE_B);
+    g_usleep(G_USEC_PER_SEC / 5);
+    g_assert_cmphex(qtest_readq(l1.qts, RESULT), ==, VALUE_A);
+    qtest_writeq(l1.qts, GO, 1);
+    g_assert_true(wait_result(&l1, VALUE_B));
+    qtest_quit(l1.qts);
+}
+
+static void tlbie_test(const void *data)
+{
+    const TlbieCase *c = data;
+
+    if (c->level == TLBIE_L1) {
+        l1_tlbie_test(c);
+    } else {
+        l2_tlbie_test(c);
+    }
+}
+
 /* Each test with the nested-HV API (v1) and the PAPR API (v2) */
 static void add_tests(const char *name, GTestDataFunc fn)
 {
@@ -602,6 +826,8 @@ static void add_tests(const char *name, GTestDataFunc fn)
 
 int main(int argc, char **argv)
 {
+    size_t i;
+
     g_test_init(&argc, &argv, NULL);
     add_tests("remap", remap);
     add_tests("two-l2s", two_l2s);
@@ -612,5 +838,15 @@ int main(int argc, char **argv)
     add_tests("pidr-many-pages", l2_pidr_many_pages);
     qtest_add_func("spapr/nested-tlb/l1-pidr", l1_pidr);
     qtest_add_func("spapr/nested-tlb/l1-pidr-many-pages", l1_pidr_many_pages);
+    for (i = 0; i < ARRAY_SIZE(tlbie_cases); i++) {
+        g_autofree char *path = g_strdup_printf("spapr/nested-tlb/%s",
+                                                tlbie_cases[i].name);
+
+        qtest_add_data_func(path, &tlbie_cases[i], tlbie_test);
+    }
+    qtest_add_data_func("spapr/nested-tlb/l1-tlbie-page-from-another-vcpu",
+                        GINT_TO_POINTER(false), l1_tlbie_from_another_vcpu);
+    qtest_add_data_func("spapr/nested-tlb/l1-tlbie-pid-from-another-vcpu",
+                        GINT_TO_POINTER(true), l1_tlbie_from_another_vcpu);
     return g_test_run();
 }
