@@ -20,8 +20,9 @@
  * - the end of what the tags name: a guest deleted, a partition table
  *   set, a machine reset.  The generation moves on, and each vCPU flushes
  *   at its next entry.
- * The L2's own tlbie and tlbiel flush as on any CPU, and a PIDR change
- * flushes its own translations of quadrants 0 and 1 (misc_helper.c).
+ * The L2's own process-scoped tlbie and tlbiel flush L2 translations
+ * alone, not the L1's (mmu_helper.c), and a PIDR change its translations
+ * of quadrants 0 and 1 (misc_helper.c).
  *
  * All of it runs under the BQL, in hypercalls of the vCPU concerned.
  *

@@ -384,6 +384,61 @@ def count_hcalls(path):
     return counts
 
 
+L2_TIME = re.compile(r'@(\d+)\.(\d+):spapr_nested_l2_time vCPU (\d+) '
+                     r'l2_ns=(\d+) thread_ns=(\d+) exits=(\d+)')
+
+
+def l2_time_reports(path):
+    """The spapr_nested_l2_time reports of a trace log written with -msg
+    timestamp=on: (wall-clock seconds, vCPU, l2_ns, thread_ns, exits)."""
+    reports = []
+    with open(path, encoding='utf-8', errors='replace') as f:
+        for line in f:
+            m = L2_TIME.search(line)
+            if m:
+                g = [int(x) for x in m.groups()]
+                reports.append((g[0] + g[1] / 1e6, g[2], g[3], g[4], g[5]))
+    return reports
+
+
+def l2_time_split(lines, reports, wall_start):
+    """Where the L0's CPU went over the L2 kernel's boot (its first line to
+    init), from the fork's spapr_nested_l2_time reports (each L2 entry and
+    exit, cumulative per vCPU) of a run whose console lines are stamped in
+    seconds from wall_start: the L2's own execution (l2), the L1 on the
+    same vCPU threads between the L2's exits and entries
+    (l1_same_threads), and the rest of the process (other: the L1's other
+    vCPUs, the main loop), in seconds, and the L2's exits.  None when a
+    marker or a report is missing."""
+    _, _, i = first(lines, re.compile(r'FORK-L1: qemu-args='))
+    t0, _, j0 = first(lines, FIRST_PRINTK, index=i)
+    t1, _, j1 = (None, None, j0) if t0 is None else \
+        first(lines, UPTIME_INIT, index=j0)
+    if t0 is None or t1 is None:
+        return None
+    # each vCPU's last report before either line; a vCPU that enters an
+    # L2 first in between counts from that entry
+    last, start = {}, None
+    for wall, cpu, l2, thread, exits in sorted(reports):
+        if wall > wall_start + t1:
+            break
+        if wall > wall_start + t0 and start is None:
+            start = dict(last)
+        last[cpu] = (l2, thread, exits)
+        if start is not None:
+            start.setdefault(cpu, last[cpu])
+    if not start:
+        return None
+    threads = list(start)
+    end = last
+    l2 = sum(end[c][0] - start[c][0] for c in threads) / 1e9
+    thread = sum(end[c][1] - start[c][1] for c in threads) / 1e9
+    total = lines[j1][2] - lines[j0][2]
+    return {'cpu': total, 'l2': l2, 'l1_same_threads': thread - l2,
+            'other': total - thread,
+            'exits': sum(end[c][2] - start[c][2] for c in threads)}
+
+
 def instructions_countable():
     """Why the benchmark gives no instruction counts here, or None."""
     if not shutil.which('perf'):
@@ -511,7 +566,8 @@ def analyse(wl_list, results):
     return report
 
 
-def markdown(meta, wl_list, report, hcalls, builds_info, build_times):
+def markdown(meta, wl_list, report, hcalls, builds_info, build_times,
+             splits=None):
     out = []
     add = out.append
     add('# Benchmark: the fork against upstream %s under TCG'
@@ -610,6 +666,34 @@ def markdown(meta, wl_list, report, hcalls, builds_info, build_times):
                     w['name'], b, fmt_s(r['kernel_cpu'][b]),
                     fmt_s(direct['kernel_cpu'][b]) if direct else 'n/a',
                     fmt_ratio(r['kernel_cpu_vs_direct'][b])))
+        add('')
+        add('## Where the L2 kernel boot\'s CPU time goes (fork)')
+        add('')
+        add('One run per workload with the fork\'s trace event '
+            '`spapr_nested_l2_time` (each L2 entry and exit reports its '
+            'vCPU thread\'s CPU time, and its share in L2s), over the L2 '
+            'kernel\'s boot: the L2\'s own execution, the L1 on the same '
+            'vCPU threads between the L2\'s exits and entries (its KVM, '
+            'QEMU and console), the rest of the L0 process (the L1\'s '
+            'other vCPU, the main loop); the L2\'s own execution against '
+            'the kernel CPU of the direct boot run just before it.')
+        add('')
+        add('| workload | L0 CPU s | the L2 | the L1 on its threads | '
+            'the rest | L2 exits | direct kernel CPU s | the L2 / direct |')
+        add('|---|---|---|---|---|---|---|---|')
+        for w in nested:
+            sp = (splits or {}).get(w['name'])
+            if not sp or 'why' in sp:
+                add('| %s | n/a (%s) | | | | | | |' % (
+                    w['name'], (sp or {}).get('why', 'not run')))
+                continue
+            add('| %s | %.2f | %.2f | %.2f | %.2f | %d | %s | %s |' % (
+                w['name'], sp['cpu'], sp['l2'], sp['l1_same_threads'],
+                sp['other'], sp['exits'],
+                ('%.2f' % sp['direct_kernel_cpu'])
+                if sp.get('direct_kernel_cpu') else 'n/a',
+                ('%.3f' % sp['l2_vs_direct']) if sp.get('l2_vs_direct')
+                else 'n/a'))
         add('')
         add('## Nested hypercalls per L2 boot (one counting run each)')
         add('')
@@ -939,6 +1023,45 @@ def main():
                 tap.result(h['ok'], '%s %s: nested hypercalls counted%s' % (
                     w['name'], b, '' if h['ok'] else ' (%s)' % h['why']))
 
+    # One run per nested workload on the fork with spapr_nested_l2_time
+    # traced: the L2's kernel boot split between the L2 and its L1.
+    splits = {}
+    direct_wl = [w for w in wl_list if w['name'] == 'l2-direct']
+    if nested and not args.no_count:
+        for w in nested:
+            if w.get('missing'):
+                continue
+            # the direct boot just before, for a divisor of the same moment
+            direct_cpu = None
+            if direct_wl:
+                tag = 'l2-direct-fork-before-%s-split' % w['name']
+                lines, status, secs, cpu = run_qemu(
+                    [qemu['fork'], '-L', firmware['fork']] +
+                    direct_wl[0]['args'], os.path.join(logs, tag + '.log'),
+                    TIMEOUT['l1'])
+                direct_cpu = measure('l1', lines, status, secs,
+                                     cpu)['kernel_cpu']
+            tag = '%s-fork-split' % w['name']
+            trace = os.path.join(logs, tag + '.trace')
+            cmd = [qemu['fork'], '-L', firmware['fork']] + w['args'] + \
+                ['-trace', 'spapr_nested_l2_time', '-D', trace,
+                 '-msg', 'timestamp=on']
+            wall_start = time.time()
+            lines, _, _, _ = run_qemu(cmd, os.path.join(logs, tag + '.log'),
+                                      TIMEOUT['nested'])
+            sp = l2_time_split(lines, l2_time_reports(trace), wall_start) \
+                if os.path.exists(trace) else None
+            if sp:
+                sp['direct_kernel_cpu'] = direct_cpu
+                sp['l2_vs_direct'] = \
+                    sp['l2'] / direct_cpu if direct_cpu else None
+            splits[w['name']] = sp or {
+                'why': 'no L2 kernel boot or no spapr_nested_l2_time '
+                       'report', 'log': os.path.join('logs', tag + '.log')}
+            log('split     %-29s fork     %s' % (
+                w['name'], json.dumps(sp) if sp else 'FAILED'))
+            tap.result(sp is not None, '%s fork: L2 time split' % w['name'])
+
     report = analyse(wl_list, results)
     builds_info = {b: binary_info(qemu[b]) for b in BUILDS}
     for b in BUILDS:
@@ -958,7 +1081,8 @@ def main():
         'instructions': instructions_countable(),
         'seconds': round(time.monotonic() - began, 1),
     }
-    text = markdown(meta, wl_list, report, hcalls, builds_info, build_times)
+    text = markdown(meta, wl_list, report, hcalls, builds_info, build_times,
+                    splits)
     with open(os.path.join(out, 'bench.md'), 'w', encoding='utf-8') as f:
         f.write(text + '\n')
     doc = {
@@ -976,6 +1100,7 @@ def main():
             'runs': results[w['name']], 'warmup': warm[w['name']],
         } for w in wl_list],
         'hcalls': hcalls,
+        'l2_time_split': splits,
     }
     with open(os.path.join(out, 'bench.json'), 'w', encoding='utf-8') as f:
         json.dump(doc, f, indent=1)

@@ -105,6 +105,46 @@ fi
 expect_failure "build: a suite that has no test" "no test in suites nope" \
     "$copy/scripts/fork/suite-targets.py" "$obj" nope
 
+# The benchmark's split of an L2's kernel boot from spapr_nested_l2_time's
+# stamped reports (console stamped from 100.0 s): vCPU 1 enters an L2
+# first inside the window and counts from there; a report after init
+# does not count.
+if python3 - "$copy/scripts/fork" "$tmp" > "$tmp/out" 2>&1 <<'PY'
+import os
+import sys
+sys.path.insert(0, sys.argv[1])
+import bench
+out = [
+    (1.0, 'FORK-L1: qemu-args=-M pseries', 1.0),
+    (1.2, '[    0.000000] Linux version 6.12', 2.0),
+    (1.6, '[    1.500000] Run /init as init process', 4.0),
+]
+trace = os.path.join(sys.argv[2], 'split.trace')
+with open(trace, 'w') as f:
+    for at, rest in (
+            (101.1, 'vCPU 0 l2_ns=100000000 thread_ns=900000000 exits=10'),
+            (101.3, 'vCPU 0 l2_ns=600000000 thread_ns=1900000000 exits=30'),
+            (101.4, 'vCPU 1 l2_ns=0 thread_ns=500000000 exits=0'),
+            (101.5, 'vCPU 1 l2_ns=200000000 thread_ns=800000000 exits=1'),
+            (101.7, 'vCPU 0 l2_ns=900000000 thread_ns=2900000000 exits=40')):
+        f.write('4242@%d.%06d:spapr_nested_l2_time %s\n'
+                % (int(at), round(at % 1 * 1e6), rest))
+    f.write('4242@101.000000:another_event vCPU 0\n')
+reports = bench.l2_time_reports(trace)
+assert len(reports) == 5, reports
+got = bench.l2_time_split(out, reports, 100.0)
+want = {'cpu': 2.0, 'l2': 0.7, 'l1_same_threads': 0.6, 'other': 0.7,
+        'exits': 21}
+assert got and all(abs(got[k] - v) < 1e-9 for k, v in want.items()), got
+assert bench.l2_time_split(out[:2], reports, 100.0) is None
+assert bench.l2_time_split(out, reports[:1], 100.0) is None
+PY
+then
+    pass "bench: an L2's kernel boot split between the L2, its L1 and the rest"
+else
+    fail "bench: an L2's kernel boot split between the L2, its L1 and the rest"
+fi
+
 mkdir -p "$tmp/cache1"
 expect_failure "fetch: no network and nothing cached" \
     'run ./configure --upstream-tarball=PATH' \

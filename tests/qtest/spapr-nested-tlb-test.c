@@ -30,6 +30,11 @@
  * remaps it in its process table, invalidates it by page or by PID, and
  * reads the new page; an L1's tlbie on one vCPU reaches its other vCPU.
  *
+ * With spapr_nested_l2_time traced, each entry to an L2 and each exit
+ * report the CPU time the vCPU's thread spent in L2s so far
+ * (hw/ppc/spapr_nested_time.c): an L2 entered three times adds, at each
+ * exit, the thread's time since the entry.
+ *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
@@ -814,6 +819,68 @@ static void tlbie_test(const void *data)
     }
 }
 
+/*
+ * The reports of a log of spapr_nested_l2_time: an entry, then its exit,
+ * which adds the thread's CPU time in between to the time in L2s
+ */
+static void assert_l2_time_reports(const char *log, int runs)
+{
+    g_autofree char *text = NULL;
+    g_auto(GStrv) lines = NULL;
+    uint64_t l2 = 0, exits = 0, entry_l2 = 0, entry_exits = 0;
+    int64_t thread = 0, entry_thread = 0;
+    int reports = 0, cpu, i;
+
+    g_assert_true(g_file_get_contents(log, &text, NULL, NULL));
+    lines = g_strsplit(text, "\n", -1);
+    for (i = 0; lines[i]; i++) {
+        const char *r = strstr(lines[i], "spapr_nested_l2_time ");
+
+        if (!r) {
+            continue;
+        }
+        g_assert_cmpint(sscanf(r, "spapr_nested_l2_time vCPU %d l2_ns=%"
+                               SCNu64 " thread_ns=%" SCNd64 " exits=%"
+                               SCNu64, &cpu, &l2, &thread, &exits), ==, 4);
+        g_assert_cmpint(cpu, ==, 0);
+        if (reports++ % 2 == 0) {
+            g_assert_cmpuint(exits, ==, reports / 2);
+            g_assert_cmpuint(l2, ==, reports > 1 ? entry_l2 : 0);
+            g_assert_cmpint(thread, >=, entry_thread);
+            entry_l2 = l2;
+            entry_exits = exits;
+            entry_thread = thread;
+        } else {
+            g_assert_cmpuint(exits, ==, entry_exits + 1);
+            g_assert_cmpint(thread, >=, entry_thread);
+            g_assert_cmpuint(l2, ==, entry_l2 + (thread - entry_thread));
+            entry_l2 = l2;
+        }
+    }
+    g_assert_cmpint(reports, ==, 2 * runs);
+}
+
+static void l2_time(const void *data)
+{
+    bool papr = GPOINTER_TO_INT(data);
+    g_autofree char *log = NULL;
+    g_autofree char *args = NULL;
+    int fd, i;
+    L1 l1;
+
+    fd = g_file_open_tmp("spapr-nested-time-XXXXXX", &log, NULL);
+    g_assert_cmpint(fd, >=, 0);
+    close(fd);
+    args = g_strdup_printf("-trace spapr_nested_l2_time -D %s", log);
+    l1_init(&l1, papr, 1, args, l2_read_once, ARRAY_SIZE(l2_read_once));
+    for (i = 0; i < 3; i++) {
+        g_assert_cmphex(run_l2(&l1, 0), ==, VALUE_A);
+    }
+    qtest_quit(l1.qts);
+    assert_l2_time_reports(log, 3);
+    unlink(log);
+}
+
 /* Each test with the nested-HV API (v1) and the PAPR API (v2) */
 static void add_tests(const char *name, GTestDataFunc fn)
 {
@@ -836,6 +903,7 @@ int main(int argc, char **argv)
               invalidation_from_another_vcpu);
     add_tests("pidr", l2_pidr);
     add_tests("pidr-many-pages", l2_pidr_many_pages);
+    add_tests("l2-time", l2_time);
     qtest_add_func("spapr/nested-tlb/l1-pidr", l1_pidr);
     qtest_add_func("spapr/nested-tlb/l1-pidr-many-pages", l1_pidr_many_pages);
     for (i = 0; i < ARRAY_SIZE(tlbie_cases); i++) {
