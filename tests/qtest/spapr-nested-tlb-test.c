@@ -589,31 +589,43 @@ static void l2_pidr_many_pages(const void *data)
     l2_pidr_test(GPOINTER_TO_INT(data), true);
 }
 
-/* The same reads in the L1 itself, which registers its process table */
-static void l1_pidr_test(bool touch)
+/*
+ * The L1's vCPU 0 runs @code from @nip (@n instructions, in an array of
+ * @max), stores PIDR_DONE after its @results results at RESULT, and
+ * spins; the L1 has registered its process table.  Returns when it is
+ * done.
+ */
+static void l1_run_to_done(QTestState *qts, uint64_t nip, uint32_t *code,
+                           int n, int max, int results)
 {
     const uint64_t proc_tbl[] = { PROC_TBL_RADIX, PROCTBL, 0, 0 };
-    QTestState *qts = qtest_init("-accel tcg -S -M pseries -cpu power10");
-    uint64_t nip = spapr_nested_vcpu0_reg(qts, "NIP");
     gint64 deadline = g_get_monotonic_time() + PATIENCE_US;
-    uint32_t code[PIDR_MAX_CODE];
-    int n;
 
-    write_process_tables(qts);
-    n = pidr_code(code, nip, touch);
+    g_assert_cmpint(n + 3, <=, max);
     code[n++] = INSN_LI(7, PIDR_DONE);
-    code[n++] = INSN_STD_AT(7, 8, 8 * PIDR_RESULTS);
+    code[n++] = INSN_STD_AT(7, 8, 8 * results);
     code[n++] = INSN_B(0);
-    g_assert_cmpint(n, <=, PIDR_MAX_CODE);
     spapr_nested_write_code(qts, nip, code, n);
     g_assert_cmpint(qtest_hcall(qts, 0, H_REGISTER_PROC_TBL,
                                 ARRAY_SIZE(proc_tbl), proc_tbl, NULL),
                     ==, H_SUCCESS);
     qtest_qmp_assert_success(qts, "{ 'execute': 'cont' }");
-    while (qtest_readq(qts, RESULT + 8 * PIDR_RESULTS) != PIDR_DONE) {
+    while (qtest_readq(qts, RESULT + 8 * results) != PIDR_DONE) {
         g_assert_cmpint(g_get_monotonic_time(), <, deadline);
         g_usleep(POLL_US);
     }
+}
+
+/* The same reads in the L1 itself, which registers its process table */
+static void l1_pidr_test(bool touch)
+{
+    QTestState *qts = qtest_init("-accel tcg -S -M pseries -cpu power10");
+    uint64_t nip = spapr_nested_vcpu0_reg(qts, "NIP");
+    uint32_t code[PIDR_MAX_CODE];
+
+    write_process_tables(qts);
+    l1_run_to_done(qts, nip, code, pidr_code(code, nip, touch),
+                   PIDR_MAX_CODE, PIDR_RESULTS);
     assert_pidr_results(qts, VALUE_0);
     qtest_quit(qts);
 }
@@ -723,29 +735,14 @@ static void l2_tlbie_test(const TlbieCase *c)
 /* The L1 runs tlbie_code() on its vCPU 0, and marks it done */
 static void l1_tlbie_test(const TlbieCase *c)
 {
-    const uint64_t proc_tbl[] = { PROC_TBL_RADIX, PROCTBL, 0, 0 };
     QTestState *qts = qtest_init("-accel tcg -S -M pseries -cpu power10");
     uint64_t nip = spapr_nested_vcpu0_reg(qts, "NIP");
-    gint64 deadline = g_get_monotonic_time() + PATIENCE_US;
     uint32_t code[TLBIE_MAX_CODE];
-    int n;
 
     write_process_tables(qts);
     write_new_pte(qts);
-    n = tlbie_code(code, nip, c);
-    code[n++] = INSN_LI(7, PIDR_DONE);
-    code[n++] = INSN_STD_AT(7, 8, 8 * TLBIE_RESULTS);
-    code[n++] = INSN_B(0);
-    g_assert_cmpint(n, <=, TLBIE_MAX_CODE);
-    spapr_nested_write_code(qts, nip, code, n);
-    g_assert_cmpint(qtest_hcall(qts, 0, H_REGISTER_PROC_TBL,
-                                ARRAY_SIZE(proc_tbl), proc_tbl, NULL),
-                    ==, H_SUCCESS);
-    qtest_qmp_assert_success(qts, "{ 'execute': 'cont' }");
-    while (qtest_readq(qts, RESULT + 8 * TLBIE_RESULTS) != PIDR_DONE) {
-        g_assert_cmpint(g_get_monotonic_time(), <, deadline);
-        g_usleep(POLL_US);
-    }
+    l1_run_to_done(qts, nip, code, tlbie_code(code, nip, c),
+                   TLBIE_MAX_CODE, TLBIE_RESULTS);
     assert_tlbie_results(qts);
     qtest_quit(qts);
 }
