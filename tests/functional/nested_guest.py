@@ -143,6 +143,11 @@ class NestedRun:
                 enabled = int(m[1], 16)
         return compat, offered, enabled
 
+    def l2_entries(self):
+        """How many times the fork's L0 entered an L2 (its
+        spapr_nested_tlb_enter trace lines)"""
+        return sum('spapr_nested_tlb_enter ' in line for line in self.l0_log)
+
     def apis_chosen(self):
         """The nested APIs (API_V1, API_V2) the L1 committed to, in order,
         as the fork's L0 traced them with both APIs on"""

@@ -102,8 +102,6 @@
 #define SPR_SRR0 26
 #define SPR_SRR1 27
 #define SPR_PIDR 48
-#define INSN_MTSPR(spr, rs) (0x7c0003a6 | (rs) << 21 | ((spr) & 0x1f) << 16 | \
-                             ((spr) >> 5) << 11)
 #define INSN_RFID 0x4c000024
 #define INSN_STD_AT(rs, ra, ds) (0xf8000000 | (rs) << 21 | (ra) << 16 | \
                                  ((ds) & 0xfffc))

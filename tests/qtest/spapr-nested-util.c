@@ -87,6 +87,44 @@ uint64_t spapr_nested_papr_add_l2(QTestState *qts, uint64_t msr)
     return guest;
 }
 
+uint64_t spapr_nested_papr_create_real_mode_l2(QTestState *qts, uint64_t msr,
+                                               uint64_t nia)
+{
+    const uint64_t proctbl[] = { L2_REAL_PROCTBL, L2_REAL_PROCTBL_SIZE };
+    const uint64_t hdec_expiry = HDEC_EXPIRY;
+    uint64_t guest;
+
+    qtest_memset(qts, L2_PAGETBL, 0, L2_PAGETBL_ROOT_SIZE);
+    qtest_writeq(qts, L2_PAGETBL, R_PTE_VALID | L2_REAL_PAGEDIR | DIR_NLS);
+    qtest_memset(qts, L2_REAL_PAGEDIR, 0, 8 << DIR_NLS);
+    qtest_writeq(qts, L2_REAL_PAGEDIR,
+                 R_PTE_VALID | R_PTE_LEAF | R_PTE_RC | R_PTE_EAA_RWX);
+    qtest_memset(qts, L2_REAL_PROCTBL, 0, L2_REAL_PROCTBL_SIZE);
+    guest = spapr_nested_papr_create_l2(qts, msr);
+    g_assert_cmphex(guest, <=, 0x7fff);
+    spapr_nested_set_state(qts, GUEST_WIDE, guest, GSID_PROCTBL,
+                           ARRAY_SIZE(proctbl), proctbl);
+    spapr_nested_set_state(qts, 0, guest, GSID_HDEC_EXPIRY, 1, &hdec_expiry);
+    spapr_nested_set_state(qts, 0, guest, GSID_NIA, 1, &nia);
+    return guest;
+}
+
+uint64_t spapr_nested_get_vcpu_state(QTestState *qts, uint64_t guest,
+                                     uint64_t vcpu, uint16_t id)
+{
+    const uint64_t args[] = { 0, guest, vcpu, GSB_ADDR, 16 };
+    uint8_t gsb[16] = { 0 };
+
+    stl_be_p(gsb, 1);
+    stw_be_p(gsb + 4, id);
+    stw_be_p(gsb + 6, 8);
+    qtest_memwrite(qts, GSB_ADDR, gsb, sizeof(gsb));
+    g_assert_cmpint(spapr_nested_hcall(qts, H_GUEST_GET_STATE,
+                                       ARRAY_SIZE(args), args, NULL),
+                    ==, H_SUCCESS);
+    return qtest_readq(qts, GSB_ADDR + 8);
+}
+
 uint64_t spapr_nested_vcpu0_reg(QTestState *qts, const char *name)
 {
     g_autofree char *regs = qtest_hmp(qts, "info registers");

@@ -16,6 +16,7 @@
 #define H_GUEST_SET_CAPABILITIES 0x464
 #define H_GUEST_CREATE 0x470
 #define H_GUEST_CREATE_VCPU 0x474
+#define H_GUEST_GET_STATE 0x478
 #define H_GUEST_SET_STATE 0x47c
 #define H_GUEST_RUN_VCPU 0x480
 #define H_SET_PARTITION_TABLE 0xf800
@@ -83,6 +84,10 @@
 #define INSN_BLR 0x4e800020
 #define INSN_SC1 0x44000022
 #define INSN_B(offset) (0x48000000 | ((offset) & 0x03fffffc))
+#define INSN_MTSPR(spr, rs) (0x7c0003a6 | (rs) << 21 | ((spr) & 0x1f) << 16 | \
+                             ((spr) >> 5) << 11)
+#define INSN_MFSPR(rt, spr) (0x7c0002a6 | (rt) << 21 | ((spr) & 0x1f) << 16 | \
+                             ((spr) >> 5) << 11)
 
 /* Referenced and changed: no R/C update to make */
 #define R_PTE_RC 0x180ULL
@@ -96,6 +101,10 @@
 #define RUN_BUF_SIZE 0x1000
 #define L2_PAGETBL 0x2000000
 #define L2_PAGETBL_ROOT_SIZE 0x10000
+/* spapr_nested_papr_create_real_mode_l2()'s tables */
+#define L2_REAL_PAGEDIR 0x2010000
+#define L2_REAL_PROCTBL 0x2100000
+#define L2_REAL_PROCTBL_SIZE 0x1000
 
 /* An hcall on vCPU 0, as its L1 makes it */
 int64_t spapr_nested_hcall(QTestState *qts, uint64_t opcode, int nargs,
@@ -119,6 +128,19 @@ uint64_t spapr_nested_papr_create_l2(QTestState *qts, uint64_t msr);
 
 /* The same without the capabilities, which an L1 sets once: another L2 */
 uint64_t spapr_nested_papr_add_l2(QTestState *qts, uint64_t msr);
+
+/*
+ * The same, in real mode at @nia with @msr, its partition-scoped tables
+ * mapping the first GiB of it onto the L1's first GiB without faults
+ * (referenced and changed), and a process table that it never reads.
+ * The L2's code goes at @nia, its real address and the L1's.
+ */
+uint64_t spapr_nested_papr_create_real_mode_l2(QTestState *qts, uint64_t msr,
+                                               uint64_t nia);
+
+/* The 8-byte element @id of vCPU @vcpu of @guest, with H_GUEST_GET_STATE */
+uint64_t spapr_nested_get_vcpu_state(QTestState *qts, uint64_t guest,
+                                     uint64_t vcpu, uint16_t id);
 
 /* Register @name of vCPU 0 ("MSR", "NIP"), as "info registers" shows it */
 uint64_t spapr_nested_vcpu0_reg(QTestState *qts, const char *name);
