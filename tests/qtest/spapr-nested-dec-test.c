@@ -22,7 +22,6 @@
 
 #define GSID_DEC_EXPIRY_TB 0x102a
 #define H_CEDE 0xe0
-#define SYSCALL_VECTOR 0xc00
 #define L2_CODE 0x3300000
 
 #define SPR_DEC 22
@@ -36,12 +35,8 @@
 #define L2_DEC 0x40000000
 
 /* GPRs of the L1 after the run */
-#define GPR_RC 3
-#define GPR_EXIT 4
 #define GPR_TB 8
 #define GPR_DEC 9
-#define GPR_DONE 20
-#define DONE 2
 
 /*
  * The L1 sets its DEC, runs its L2 once and reads its timebase and DEC;
@@ -62,17 +57,11 @@ static uint64_t run_l2_once(QTestState *qts)
         INSN_LI(4, 0), INSN_LI(5, guest), INSN_LI(6, 0),
         INSN_SC1,
         INSN_MFSPR(GPR_TB, SPR_TB), INSN_MFSPR(GPR_DEC, SPR_DEC),
-        INSN_LI(GPR_DONE, DONE), INSN_B(0),
+        INSN_LI(L1_DONE_GPR, L1_DONE), INSN_B(0),
     };
-    uint64_t nip;
 
     spapr_nested_write_code(qts, L2_CODE, l2, ARRAY_SIZE(l2));
-    nip = spapr_nested_write_l1_code(qts, l1, ARRAY_SIZE(l1));
-    spapr_nested_wait_back_in_l1(qts, nip + (ARRAY_SIZE(l1) - 1) * 4,
-                                 GPR_DONE, DONE);
-    g_assert_cmphex(spapr_nested_vcpu0_gpr(qts, GPR_RC), ==, H_SUCCESS);
-    g_assert_cmphex(spapr_nested_vcpu0_gpr(qts, GPR_EXIT), ==,
-                    SYSCALL_VECTOR);
+    spapr_nested_l1_run_l2_to_hcall(qts, l1, ARRAY_SIZE(l1));
     return guest;
 }
 

@@ -31,7 +31,6 @@
 #define GSID_LPCR 0x102c
 #define LPCR_MER 0x800ULL
 #define MSR_EE (1ULL << 15)
-#define SYSCALL_VECTOR 0xc00
 
 #define L2_CODE 0x3300000
 #define L2_EXTERNAL_VECTOR 0x500
@@ -39,12 +38,6 @@
 #define EXTERNAL_TAKEN 0x500
 /* A DEC expiry seconds away: no Decrementer interrupt in the run */
 #define DEC_EXPIRY 0x70000000ULL
-
-/* GPRs of the L1 after the run */
-#define GPR_RC 3
-#define GPR_EXIT 4
-#define GPR_DONE 20
-#define DONE 2
 
 /*
  * Runs once an L2 whose MSR is @msr and LPCR @lpcr, and returns what it
@@ -63,10 +56,10 @@ static uint64_t run_l2(uint64_t msr, uint64_t lpcr)
         INSN_LI(3, 0), INSN_ORI(3, 3, H_GUEST_RUN_VCPU),
         INSN_LI(4, 0), INSN_LI(5, guest), INSN_LI(6, 0),
         INSN_SC1,
-        INSN_LI(GPR_DONE, DONE), INSN_B(0),
+        INSN_LI(L1_DONE_GPR, L1_DONE), INSN_B(0),
     };
     const uint64_t dec_expiry = DEC_EXPIRY;
-    uint64_t nip, r3;
+    uint64_t r3;
 
     spapr_nested_set_vcpu_state(qts, guest, 0, GSID_LPCR, 1, &lpcr);
     spapr_nested_set_vcpu_state(qts, guest, 0, GSID_DEC_EXPIRY_TB, 1,
@@ -74,12 +67,7 @@ static uint64_t run_l2(uint64_t msr, uint64_t lpcr)
     spapr_nested_write_code(qts, L2_CODE, l2, ARRAY_SIZE(l2));
     spapr_nested_write_code(qts, L2_EXTERNAL_VECTOR, l2_vector,
                             ARRAY_SIZE(l2_vector));
-    nip = spapr_nested_write_l1_code(qts, l1, ARRAY_SIZE(l1));
-    spapr_nested_wait_back_in_l1(qts, nip + (ARRAY_SIZE(l1) - 1) * 4,
-                                 GPR_DONE, DONE);
-    g_assert_cmphex(spapr_nested_vcpu0_gpr(qts, GPR_RC), ==, H_SUCCESS);
-    g_assert_cmphex(spapr_nested_vcpu0_gpr(qts, GPR_EXIT), ==,
-                    SYSCALL_VECTOR);
+    spapr_nested_l1_run_l2_to_hcall(qts, l1, ARRAY_SIZE(l1));
     r3 = spapr_nested_get_vcpu_state(qts, guest, 0, GSID_GPR3);
     if (r3 == EXTERNAL_TAKEN) {
         /* taken before the L2's first instruction */

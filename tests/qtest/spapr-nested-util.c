@@ -207,6 +207,17 @@ void spapr_nested_wait_back_in_l1(QTestState *qts, uint64_t nip, int gpr,
     qtest_qmp_assert_success(qts, "{ 'execute': 'stop' }");
 }
 
+void spapr_nested_l1_run_l2_to_hcall(QTestState *qts, const uint32_t *l1,
+                                     int n)
+{
+    uint64_t nip = spapr_nested_write_l1_code(qts, l1, n);
+
+    spapr_nested_wait_back_in_l1(qts, nip + (n - 1) * 4, L1_DONE_GPR,
+                                 L1_DONE);
+    g_assert_cmphex(spapr_nested_vcpu0_gpr(qts, 3), ==, H_SUCCESS);
+    g_assert_cmphex(spapr_nested_vcpu0_gpr(qts, 4), ==, SYSCALL_VECTOR);
+}
+
 void spapr_nested_start_vcpu(QTestState *qts, uint32_t cpu, uint64_t code,
                              uint64_t rtas_args)
 {

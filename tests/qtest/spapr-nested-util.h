@@ -11,6 +11,8 @@
 #include "libqtest.h"
 
 #define H_SUCCESS 0
+/* What H_GUEST_RUN_VCPU returns in r4 when the L2 makes an hcall */
+#define SYSCALL_VECTOR 0xc00
 
 #define H_GUEST_GET_CAPABILITIES 0x460
 #define H_GUEST_SET_CAPABILITIES 0x464
@@ -172,6 +174,17 @@ bool spapr_nested_terminate(QTestState *qts);
  */
 void spapr_nested_wait_back_in_l1(QTestState *qts, uint64_t nip, int gpr,
                                   uint64_t value);
+
+/*
+ * Runs the @n instructions @l1 at vCPU 0's NIP: an L1 that runs its L2
+ * once with H_GUEST_RUN_VCPU and ends with INSN_LI(L1_DONE_GPR, L1_DONE),
+ * INSN_B(0).  Checks that the run succeeded and that the L2 left with an
+ * hcall; the machine is stopped there.
+ */
+#define L1_DONE_GPR 20
+#define L1_DONE 2
+void spapr_nested_l1_run_l2_to_hcall(QTestState *qts, const uint32_t *l1,
+                                     int n);
 
 /*
  * Starts the stopped vCPU @cpu at @code with RTAS start-cpu, whose
