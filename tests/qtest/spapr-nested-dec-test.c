@@ -7,9 +7,9 @@
  * its expiry: the L1 finds its DEC where it left it, less the time gone
  * by, and the L2's DEC expiry (element 0x102A), which the L1 reads to
  * know whether its L2 has a timer due, is in the future.  The L0 once
- * stored both expiries in the past (now less DEC): an L1 (Linux) saw the
- * timer of every L2 vCPU that ceded as already due and ran it again at
- * once, for ever, as long as the vCPU had nothing to do.
+ * stored both expiries in the past (now less DEC): the L1's DEC came back
+ * negative after every run, and an L2's timer looked due long before it
+ * was.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
